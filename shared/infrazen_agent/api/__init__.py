@@ -1,0 +1,1 @@
+"""HTTP/WebSocket routers, one module per function component; functions/ only mount these."""

@@ -1,0 +1,7 @@
+"""The chat component's routes (filled in by its own issue; mounted by functions/ and serve)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["chat"])

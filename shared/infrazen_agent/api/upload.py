@@ -1,0 +1,109 @@
+"""The upload function: `POST /v1/upload` (multipart or base64 JSON) and the existing InfraZen
+client's `POST /v1/chat/upload`."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field, ValidationError
+from starlette.datastructures import UploadFile
+
+from ..deps import CurrentPrincipal, RuntimeDep
+from ..errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from ..uploads import UploadRecord, get_upload, store_upload
+
+router = APIRouter(tags=["upload"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"description": text} for code, text in {
+        400: "Empty or corrupt file", 401: "Missing or invalid token",
+        413: "Larger than the limit (5 MB by default)",
+        415: "Not a PNG, JPEG, WebP or GIF image", 422: "Malformed body",
+    }.items()
+}
+_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
+                                               "properties": {"file": {"type": "string", "format": "binary"}}}},
+            "application/json": {"schema": {"type": "object", "required": ["data"], "properties": {
+                "filename": {"type": "string"}, "content_type": {"type": "string"},
+                "data": {"type": "string", "description": "base64 (a data: URL prefix is allowed)"}}}},
+        },
+    }
+}
+
+
+class UploadJson(BaseModel):
+    filename: str | None = Field(default=None, max_length=255)
+    content_type: str | None = None
+    data: str
+
+
+class UploadOut(BaseModel):
+    upload_id: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    width: int | None
+    height: int | None
+    expires_at: datetime
+
+
+async def _read_body(request: Request, max_bytes: int) -> tuple[str | None, bytes]:
+    declared = request.headers.get("content-length")
+    # Base64 is 4/3 larger; multipart adds headers. Refuse obviously oversized bodies unread.
+    if declared and declared.isdigit() and int(declared) > max_bytes * 4 // 3 + 64 * 1024:
+        raise PayloadTooLarge(f"the request is {declared} bytes; the file limit is {max_bytes} bytes")
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype == "multipart/form-data":
+        form = await request.form(max_files=1, max_fields=5)
+        item = form.get("file")
+        if not isinstance(item, UploadFile):
+            raise InvalidInput("multipart field 'file' is required")
+        data = await item.read(max_bytes + 1)
+        await form.close()
+        return item.filename, data
+    if ctype == "application/json":
+        try:
+            payload = UploadJson.model_validate(json.loads(await request.body()))
+        except (ValueError, ValidationError):
+            raise InvalidInput('expected JSON {"filename", "content_type", "data": "<base64>"}') from None
+        raw = payload.data.split(",", 1)[1] if payload.data.startswith("data:") else payload.data
+        try:
+            return payload.filename, base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidInput("data is not valid base64") from None
+    raise UnsupportedMediaType("send multipart/form-data (field 'file') or application/json (base64)")
+
+
+@router.post("/v1/upload", response_model=UploadOut, status_code=201, responses=_ERRORS,
+             openapi_extra=_BODY_DOC, summary="Upload an image for a chat turn")
+async def upload(request: Request, principal: CurrentPrincipal, runtime: RuntimeDep) -> UploadOut:
+    filename, data = await _read_body(request, runtime.settings.upload_max_bytes)
+    record = await store_upload(runtime, principal, filename, data)
+    return UploadOut.model_validate(record.public())
+
+
+@router.get("/v1/upload/{upload_id}", response_model=UploadOut, responses={404: {"description": "Unknown, expired or another tenant's"}},
+            summary="Metadata of one of the caller's uploads")
+async def upload_info(upload_id: str, principal: CurrentPrincipal, runtime: RuntimeDep) -> UploadOut:
+    record: UploadRecord = await get_upload(runtime, principal, upload_id)
+    return UploadOut.model_validate(record.public())
+
+
+@router.post("/v1/chat/upload", responses=_ERRORS, openapi_extra=_BODY_DOC,
+             summary="The existing InfraZen client's image upload (answers image_id)")
+async def legacy_upload(request: Request, principal: CurrentPrincipal, runtime: RuntimeDep) -> dict[str, Any]:
+    filename, data = await _read_body(request, runtime.settings.upload_max_bytes)
+    record = await store_upload(runtime, principal, filename, data)
+    expires_in = int((record.expires_at - datetime.now(UTC)).total_seconds())
+    return {"image_id": record.upload_id, "filename": record.filename, "size": record.size,
+            "expires_in": expires_in}

@@ -1,0 +1,83 @@
+"""Builds the ASGI app of one function, or of all of them composed (the embedded default).
+
+Components are imported by name so that a function only loads what it serves: the health and
+upload functions never import LiteLLM.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from .config import Settings, get_settings
+from .errors import install_error_handlers
+from .middleware import RequestContextMiddleware
+from .runtime import Runtime, StartHook
+
+log = logging.getLogger("infrazen_agent.app")
+
+# component name -> module under infrazen_agent.api exposing `router` (and optionally `on_start`)
+COMPONENTS = {
+    "health": "health",
+    "upload": "upload",
+    "generate_text": "generate_text",
+    "chat": "chat",
+    "tools": "tools",
+}
+ALL_COMPONENTS = tuple(COMPONENTS)
+
+
+def _load(component: str) -> tuple[APIRouter, StartHook | None]:
+    if component not in COMPONENTS:
+        raise ValueError(f"unknown component {component!r}; known: {', '.join(COMPONENTS)}")
+    module = importlib.import_module(f"infrazen_agent.api.{COMPONENTS[component]}")
+    return module.router, getattr(module, "on_start", None)
+
+
+def create_app(components: Sequence[str], settings: Settings | None = None,
+               *, runtime: Runtime | None = None, title: str | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    runtime = runtime or Runtime(settings)
+    loaded = [_load(name) for name in components]
+    for _, hook in loaded:
+        if hook is not None and hook not in runtime.start_hooks:
+            runtime.start_hooks.append(hook)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.ensure_started()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title=title or f"InfraZen Agent ({', '.join(components)})",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    app.state.components = tuple(components)
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+
+    # Every function answers the OpenFaaS probes and exposes its metrics.
+    from .api import probes
+
+    app.include_router(probes.router)
+    for router, _ in loaded:
+        app.include_router(router)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,133 @@
+"""Service JWT verification (HS256 only, key rotation) and the `Principal` every route receives.
+
+Two token shapes are accepted:
+- ours: `sub`, `tenant_id` (defaults to `sub`), `roles`, `demo`, `exp`, `iat`, `aud`, `iss`;
+- the existing InfraZen app's: `user_id`, `scenario`, `recommendation_id`, `context`, `exp`,
+  `iat`, and no `aud`/`iss`. In InfraZen a tenant is a user, so the tenant is the user id.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+
+from .config import Settings
+from .errors import Forbidden, Unauthorized
+
+ROLES = ("viewer", "analyst", "admin")
+ALGORITHM = "HS256"
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str
+    tenant_id: str
+    roles: tuple[str, ...] = ("viewer",)
+    demo: bool = False
+    # Scope a legacy InfraZen token was minted for (scenario, recommendation_id, context).
+    scope: dict[str, Any] = field(default_factory=dict)
+
+    def has_role(self, role: str) -> bool:
+        """Roles are ordered: admin ⊇ analyst ⊇ viewer."""
+        if role not in ROLES:
+            return False
+        return any(ROLES.index(r) >= ROLES.index(role) for r in self.roles if r in ROLES)
+
+    def require_role(self, role: str) -> None:
+        if not self.has_role(role):
+            raise Forbidden(f"this needs the {role} role")
+
+    def require_write(self) -> None:
+        """Demo users are read-only whatever their roles say."""
+        if self.demo:
+            raise Forbidden("the demo user is read-only")
+
+
+def mint_token(settings: Settings, *, user: str, tenant: str | None = None,
+               roles: list[str] | None = None, demo: bool = False, ttl_s: int = 3600,
+               extra: dict[str, Any] | None = None) -> str:
+    secrets = settings.jwt_secrets
+    if not secrets:
+        raise Unauthorized("no signing secret is configured (AGENT_SERVICE_JWT_SECRET)")
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": user,
+        "tenant_id": tenant or user,
+        "roles": roles or ["viewer"],
+        "demo": demo,
+        "iat": now,
+        "exp": now + ttl_s,
+        "aud": settings.agent_jwt_audience,
+        "iss": settings.agent_jwt_issuer,
+    }
+    claims.update(extra or {})
+    return jwt.encode(claims, secrets[0], algorithm=ALGORITHM)
+
+
+def _decode(settings: Settings, token: str) -> dict[str, Any]:
+    secrets = settings.jwt_secrets
+    if not secrets:
+        raise Unauthorized("token verification is not configured")
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise Unauthorized("malformed token") from None
+    if header.get("alg") != ALGORITHM:
+        raise Unauthorized("token algorithm not accepted")
+    last: jwt.PyJWTError | None = None
+    for key in secrets:
+        try:
+            # aud/iss are checked below so that legacy tokens (which carry neither) can pass.
+            return jwt.decode(
+                token, key, algorithms=[ALGORITHM], leeway=settings.agent_jwt_leeway_s,
+                options={"require": ["exp"], "verify_aud": False, "verify_iss": False},
+            )
+        except jwt.InvalidSignatureError as exc:
+            last = exc
+            continue
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("token expired") from None
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"invalid token: {exc}") from None
+    raise Unauthorized("token signature not valid") from last
+
+
+def _is_legacy(claims: dict[str, Any]) -> bool:
+    return "user_id" in claims and "aud" not in claims and "iss" not in claims
+
+
+def verify_token(settings: Settings, token: str) -> Principal:
+    if not token:
+        raise Unauthorized("missing token")
+    claims = _decode(settings, token)
+    if _is_legacy(claims):
+        user = str(claims["user_id"])
+        scope = {k: claims[k] for k in ("scenario", "recommendation_id", "context") if k in claims}
+        return Principal(user_id=user, tenant_id=str(claims.get("tenant_id") or user), scope=scope)
+    aud = claims.get("aud")
+    auds = aud if isinstance(aud, list) else [aud]
+    if settings.agent_jwt_audience not in auds:
+        raise Unauthorized("token audience not accepted")
+    if claims.get("iss") != settings.agent_jwt_issuer:
+        raise Unauthorized("token issuer not accepted")
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub:
+        raise Unauthorized("token has no subject")
+    tenant = claims.get("tenant_id") or sub
+    raw_roles = claims.get("roles") or ["viewer"]
+    if isinstance(raw_roles, str):
+        raw_roles = [raw_roles]
+    roles = tuple(r for r in raw_roles if r in ROLES) or ("viewer",)
+    return Principal(user_id=sub, tenant_id=str(tenant), roles=roles, demo=bool(claims.get("demo")))
+
+
+def bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise Unauthorized("missing Authorization: Bearer <token>")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Authorization must be 'Bearer <token>'")
+    return token.strip()

@@ -1,0 +1,142 @@
+"""The one place configuration is read: environment, `config.agent.env`, OpenFaaS secret files.
+
+Precedence: explicit argument > environment > secret file > env file > default.
+Secret files live under `/var/openfaas/secrets/<lower-case key>` (override: AGENT_SECRETS_DIR).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# A dev default so that `infrazen-agent serve` + `infrazen-agent token` work with no setup.
+# It is public (it is in the repository), so prod refuses it like any other known default.
+DEV_JWT_SECRET = "infrazen-agent-dev-secret-not-for-production"
+KNOWN_DEFAULT_SECRETS = frozenset(
+    {DEV_JWT_SECRET, "", "secret", "changeme", "change-me", "dev", "test", "your-secret-key",
+     "infrazen-agent-secret", "your-jwt-secret"}
+)
+DEFAULT_SECRETS_DIR = "/var/openfaas/secrets"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the service; the message says what to change."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file="config.agent.env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    # --- service
+    agent_port: int = 8001
+    agent_host: str = "127.0.0.1"
+    agent_env: Literal["dev", "prod"] = "dev"
+    agent_data_dir: Path = Path(".data")
+    agent_public_url: str = ""
+    log_level: str = "INFO"
+    agent_load_demo: bool = True
+
+    # --- auth
+    agent_service_jwt_secret: SecretStr | None = None
+    agent_service_jwt_secret_previous: SecretStr | None = None
+    agent_jwt_audience: str = "infrazen-agent"
+    agent_jwt_issuer: str = "infrazen"
+    agent_jwt_leeway_s: int = 30
+
+    # --- data
+    agent_internal_api_base: str = ""
+    database_url: str = ""
+    redis_url: str = ""
+    vector_store: Literal["pgvector"] = "pgvector"
+
+    # --- object storage (unset endpoint and bucket -> local directory store)
+    s3_endpoint_url: str = ""
+    s3_bucket: str = ""
+    s3_access_key_id: SecretStr | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_region: str = "us-east-1"
+    upload_max_bytes: int = 5 * 1024 * 1024
+    upload_ttl_s: int = 24 * 3600
+
+    # --- LLM
+    llm_provider: Literal["openrouter", "openai", "anthropic", "ollama", "gigachat"] = "openrouter"
+    llm_model_text: str = "openrouter/openai/gpt-4o-mini"
+    llm_model_vision: str = "openrouter/google/gemini-2.5-flash"
+    llm_fallback_models: list[str] = Field(default_factory=list)
+    openrouter_api_key: SecretStr | None = None
+    llm_api_base: str = ""
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = 60.0
+    llm_connect_timeout_s: float = 5.0
+    llm_first_token_timeout_s: float = 20.0
+    llm_max_retries: int = 2
+    llm_cooldown_s: float = 30.0
+    llm_offline: bool = False
+    llm_price_table: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    tenant_daily_budget_usd: float = 5.0
+    user_requests_per_minute: int = 30
+
+    # --- readiness
+    ready_check_timeout_s: float = 2.0
+
+    @field_validator("llm_fallback_models", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    # --- derived values
+    @property
+    def jwt_secrets(self) -> list[str]:
+        """Signing keys accepted, current first (rotation keeps the previous one valid)."""
+        keys = [self.agent_service_jwt_secret, self.agent_service_jwt_secret_previous]
+        found = [k.get_secret_value() for k in keys if k is not None and k.get_secret_value()]
+        if not found and self.agent_env == "dev":
+            found = [DEV_JWT_SECRET]
+        return found
+
+    @property
+    def llm_configured(self) -> bool:
+        if self.llm_offline:
+            return False
+        return bool(self.llm_api_base or self.openrouter_api_key or self.llm_api_key)
+
+    def validate_for_start(self) -> None:
+        """Refuse to run prod with a missing or publicly known secret."""
+        if self.agent_env != "prod":
+            return
+        secret = self.agent_service_jwt_secret
+        value = secret.get_secret_value() if secret else ""
+        if not value:
+            raise ConfigError(
+                "AGENT_ENV=prod needs AGENT_SERVICE_JWT_SECRET (env, config.agent.env or "
+                f"{DEFAULT_SECRETS_DIR}/agent_service_jwt_secret); refusing to start"
+            )
+        if value in KNOWN_DEFAULT_SECRETS or len(value) < 16:
+            raise ConfigError(
+                "AGENT_SERVICE_JWT_SECRET is a known default or shorter than 16 characters; "
+                "refusing to start with AGENT_ENV=prod"
+            )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings, adding the secrets directory only when it exists (no warning otherwise)."""
+    secrets_dir = os.environ.get("AGENT_SECRETS_DIR", DEFAULT_SECRETS_DIR)
+    if Path(secrets_dir).is_dir():
+        return Settings(_secrets_dir=secrets_dir, **overrides)  # type: ignore[call-arg]
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

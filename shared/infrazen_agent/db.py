@@ -1,0 +1,89 @@
+"""Postgres: the async connection pool and versioned SQL migrations.
+
+Migrations are `migrations/NNNN_name.sql`, applied in order, each in its own transaction, under an
+advisory lock so that several replicas starting at once apply each exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+log = logging.getLogger("infrazen_agent.db")
+
+_MIGRATION_LOCK = 7_420_001
+_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+
+def load_migrations() -> list[Migration]:
+    found = []
+    for entry in resources.files("infrazen_agent.migrations").iterdir():
+        match = _NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
+    found.sort(key=lambda m: m.version)
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise RuntimeError(f"duplicate migration versions: {versions}")
+    return found
+
+
+async def migrate(conninfo: str) -> list[int]:
+    """Apply pending migrations; returns the versions applied now."""
+    applied_now: list[int] = []
+    async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
+        await conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
+        try:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version int PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
+                " applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            cur = await conn.execute("SELECT version, checksum FROM schema_migrations")
+            done = {row[0]: row[1] for row in await cur.fetchall()}
+            for mig in load_migrations():
+                if mig.version in done:
+                    if done[mig.version] != mig.checksum:
+                        log.warning("applied migration changed since", extra={"version": mig.version})
+                    continue
+                async with conn.transaction():
+                    await conn.execute(mig.sql.encode())
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
+                        (mig.version, mig.name, mig.checksum),
+                    )
+                applied_now.append(mig.version)
+                log.info("migration applied", extra={"version": mig.version, "migration": mig.name})
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
+    return applied_now
+
+
+def make_pool(conninfo: str, *, min_size: int = 1, max_size: int = 10) -> AsyncConnectionPool:
+    # check_connection: a pool that outlives a Postgres restart hands out live connections again.
+    return AsyncConnectionPool(
+        conninfo,
+        min_size=min_size,
+        max_size=max_size,
+        open=False,
+        kwargs={"autocommit": True, "row_factory": dict_row},
+        check=AsyncConnectionPool.check_connection,
+    )

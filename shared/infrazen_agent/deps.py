@@ -1,0 +1,32 @@
+"""FastAPI dependencies, defined once: the runtime and the authenticated principal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from starlette.requests import HTTPConnection
+
+from .auth import Principal, bearer_token, verify_token
+from .runtime import Runtime
+
+
+def runtime_of(conn: HTTPConnection) -> Runtime:
+    runtime: Runtime = conn.app.state.runtime
+    return runtime
+
+
+async def get_runtime(request: Request) -> Runtime:
+    return await runtime_of(request).ensure_started()
+
+
+async def current_principal(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> Principal:
+    principal = verify_token(runtime_of(request).settings, bearer_token(authorization))
+    request.state.principal = principal
+    return principal
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -1,0 +1,67 @@
+"""Readiness: Postgres, Redis and object storage, each probed with its own short timeout."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .metrics import READY_CHECK
+from .runtime import Runtime
+
+
+def llm_mode(runtime: Runtime) -> str:
+    gateway = runtime.services.get("llm")
+    mode = getattr(gateway, "mode", None)
+    if isinstance(mode, str):
+        return mode
+    return "online" if runtime.settings.llm_configured else "offline"
+
+
+async def _timed(check: Callable[[], Awaitable[Any]], timeout: float) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    try:
+        await asyncio.wait_for(check(), timeout)
+        result: dict[str, Any] = {"status": "up"}
+    except TimeoutError:
+        result = {"status": "down", "error": f"no answer within {timeout:g}s"}
+    except Exception as exc:  # noqa: BLE001 - any failure means down; the reason is reported
+        result = {"status": "down", "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
+    result["latency_ms"] = round((time.perf_counter() - t0) * 1000, 2)
+    return result
+
+
+async def check_readiness(runtime: Runtime) -> tuple[bool, dict[str, Any]]:
+    try:
+        await runtime.ensure_started()
+    except Exception as exc:  # noqa: BLE001
+        return False, {"status": "not_ready", "checks": {},
+                       "error": f"start-up failed: {type(exc).__name__}: {str(exc)[:300]}"}
+    timeout = runtime.settings.ready_check_timeout_s
+
+    async def postgres() -> None:
+        async with runtime.pool.connection(timeout=timeout) as conn:
+            await conn.execute("SELECT 1")
+
+    async def redis() -> None:
+        await runtime.redis.ping()
+
+    names = ("postgres", "redis", "storage")
+    results = await asyncio.gather(
+        _timed(postgres, timeout), _timed(redis, timeout), _timed(runtime.store.check, timeout)
+    )
+    checks = dict(zip(names, results, strict=True))
+    for name, res in checks.items():
+        READY_CHECK.labels(name).set(1 if res["status"] == "up" else 0)
+    checks["storage"]["kind"] = runtime.store.kind
+    down = [name for name, res in checks.items() if res["status"] != "up"]
+    body: dict[str, Any] = {
+        "status": "ready" if not down else "not_ready",
+        "checks": checks,
+        "llm": {"mode": llm_mode(runtime)},
+        "embedded": runtime.embedded,
+    }
+    if down:
+        body["down"] = down
+    return not down, body

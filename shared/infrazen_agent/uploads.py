@@ -1,0 +1,138 @@
+"""Uploaded images: validated by their bytes (not their name or declared type), stored under the
+owner's tenant prefix, and readable back only by the same tenant.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from PIL import Image
+
+from .auth import Principal
+from .errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
+from .runtime import Runtime
+
+ALLOWED_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
+_ID = re.compile(r"^up_[A-Za-z0-9_-]{16,64}$")
+_FILENAME_UNSAFE = re.compile(r"[^\w.\- ()\[\]]+", re.UNICODE)
+Image.MAX_IMAGE_PIXELS = 50_000_000  # refuse decompression bombs early
+
+
+@dataclass(frozen=True)
+class UploadRecord:
+    upload_id: str
+    tenant_id: str
+    user_id: str
+    object_key: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    width: int | None
+    height: int | None
+    expires_at: datetime
+
+    def public(self) -> dict[str, object]:
+        return {"upload_id": self.upload_id, "filename": self.filename,
+                "content_type": self.content_type, "size": self.size, "sha256": self.sha256,
+                "width": self.width, "height": self.height,
+                "expires_at": self.expires_at.isoformat()}
+
+
+def sniff_image_type(data: bytes) -> str | None:
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    return None
+
+
+def clean_filename(name: str | None, content_type: str) -> str:
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = _FILENAME_UNSAFE.sub("_", base).strip(" .")[:120]
+    return base or f"image.{ALLOWED_TYPES[content_type]}"
+
+
+def validate_image(data: bytes, max_bytes: int) -> tuple[str, int | None, int | None]:
+    """Returns (content type, width, height) or raises the matching error."""
+    if not data:
+        raise BadRequest("the file is empty")
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(f"the file is {len(data)} bytes; the limit is {max_bytes} bytes")
+    content_type = sniff_image_type(data)
+    if content_type is None:
+        raise UnsupportedMediaType("only PNG, JPEG, WebP and GIF images are accepted")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.verify()
+            width, height = img.size
+    except Image.DecompressionBombError:
+        raise PayloadTooLarge("the image has too many pixels") from None
+    except Exception:  # noqa: BLE001 - Pillow raises many types for broken files
+        raise BadRequest("the image could not be decoded (truncated or corrupt file)") from None
+    return content_type, width, height
+
+
+async def store_upload(runtime: Runtime, principal: Principal, filename: str | None,
+                       data: bytes) -> UploadRecord:
+    settings = runtime.settings
+    content_type, width, height = validate_image(data, settings.upload_max_bytes)
+    upload_id = "up_" + secrets.token_urlsafe(18)
+    key = f"uploads/{principal.tenant_id}/{upload_id}.{ALLOWED_TYPES[content_type]}"
+    record = UploadRecord(
+        upload_id=upload_id, tenant_id=principal.tenant_id, user_id=principal.user_id,
+        object_key=key, filename=clean_filename(filename, content_type),
+        content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+        width=width, height=height,
+        expires_at=datetime.now(UTC) + timedelta(seconds=settings.upload_ttl_s),
+    )
+    # Object first, row second: a row never points at a missing object.
+    await runtime.store.put(key, data, content_type)
+    try:
+        async with runtime.pool.connection() as conn:
+            await conn.execute(
+                "INSERT INTO uploads (id, tenant_id, user_id, object_key, filename, content_type,"
+                " size_bytes, sha256, width, height, expires_at)"
+                " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                (record.upload_id, record.tenant_id, record.user_id, record.object_key,
+                 record.filename, record.content_type, record.size, record.sha256,
+                 record.width, record.height, record.expires_at),
+            )
+    except Exception:
+        await runtime.store.delete(key)
+        raise
+    return record
+
+
+async def get_upload(runtime: Runtime, principal: Principal, upload_id: str) -> UploadRecord:
+    """The tenant's own, unexpired upload; anything else is the same 404."""
+    if not _ID.match(upload_id):
+        raise NotFound("upload not found")
+    async with runtime.pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT * FROM uploads WHERE id = %s AND tenant_id = %s AND expires_at > now()",
+            (upload_id, principal.tenant_id),
+        )
+        row = await cur.fetchone()
+    if row is None:
+        raise NotFound("upload not found")
+    return UploadRecord(
+        upload_id=row["id"], tenant_id=row["tenant_id"], user_id=row["user_id"],
+        object_key=row["object_key"], filename=row["filename"], content_type=row["content_type"],
+        size=row["size_bytes"], sha256=row["sha256"], width=row["width"], height=row["height"],
+        expires_at=row["expires_at"],
+    )
+
+
+async def read_upload(runtime: Runtime, principal: Principal, upload_id: str) -> tuple[UploadRecord, bytes]:
+    record = await get_upload(runtime, principal, upload_id)
+    return record, await runtime.store.get(record.object_key)

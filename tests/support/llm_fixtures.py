@@ -1,0 +1,1 @@
+"""Fixtures for the llm layer (see tests/conftest.py for the shared servers)."""
