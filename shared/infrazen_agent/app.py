@@ -40,8 +40,13 @@ def _load(component: str) -> tuple[APIRouter, StartHook | None]:
     return module.router, getattr(module, "on_start", None)
 
 
-def create_app(components: Sequence[str], settings: Settings | None = None,
-               *, runtime: Runtime | None = None, title: str | None = None) -> FastAPI:
+def create_app(
+    components: Sequence[str],
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    title: str | None = None,
+) -> FastAPI:
     settings = settings or get_settings()
     runtime = runtime or Runtime(settings)
     loaded = [_load(name) for name in components]

@@ -46,9 +46,16 @@ class Principal:
             raise Forbidden("the demo user is read-only")
 
 
-def mint_token(settings: Settings, *, user: str, tenant: str | None = None,
-               roles: list[str] | None = None, demo: bool = False, ttl_s: int = 3600,
-               extra: dict[str, Any] | None = None) -> str:
+def mint_token(
+    settings: Settings,
+    *,
+    user: str,
+    tenant: str | None = None,
+    roles: list[str] | None = None,
+    demo: bool = False,
+    ttl_s: int = 3600,
+    extra: dict[str, Any] | None = None,
+) -> str:
     secrets = settings.jwt_secrets
     if not secrets:
         raise Unauthorized("no signing secret is configured (AGENT_SERVICE_JWT_SECRET)")
@@ -82,7 +89,10 @@ def _decode(settings: Settings, token: str) -> dict[str, Any]:
         try:
             # aud/iss are checked below so that legacy tokens (which carry neither) can pass.
             return jwt.decode(
-                token, key, algorithms=[ALGORITHM], leeway=settings.agent_jwt_leeway_s,
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                leeway=settings.agent_jwt_leeway_s,
                 options={"require": ["exp"], "verify_aud": False, "verify_iss": False},
             )
         except jwt.InvalidSignatureError as exc:
@@ -105,7 +115,9 @@ def verify_token(settings: Settings, token: str) -> Principal:
     claims = _decode(settings, token)
     if _is_legacy(claims):
         user = str(claims["user_id"])
-        scope = {k: claims[k] for k in ("scenario", "recommendation_id", "context") if k in claims}
+        scope: dict[str, Any] = {
+            k: claims[k] for k in ("scenario", "recommendation_id", "context") if k in claims
+        }
         return Principal(user_id=user, tenant_id=str(claims.get("tenant_id") or user), scope=scope)
     aud = claims.get("aud")
     auds = aud if isinstance(aud, list) else [aud]

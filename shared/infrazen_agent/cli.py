@@ -14,19 +14,22 @@ Command = Callable[[argparse.Namespace, Settings], int]
 COMMANDS: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], str]] = {}
 
 
-def command(name: str, help_text: str, configure: Callable[[argparse.ArgumentParser], None] = lambda p: None
-            ) -> Callable[[Command], Command]:
+def command(
+    name: str, help_text: str, configure: Callable[[argparse.ArgumentParser], None] = lambda p: None
+) -> Callable[[Command], Command]:
     def register(fn: Command) -> Command:
         COMMANDS[name] = (fn, configure, help_text)
         return fn
+
     return register
 
 
 def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", help="bind address (default AGENT_HOST, 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default AGENT_PORT, 8001)")
-    p.add_argument("--components", default="all",
-                   help="comma-separated subset of health,upload,generate_text,chat,tools")
+    p.add_argument(
+        "--components", default="all", help="comma-separated subset of health,upload,generate_text,chat,tools"
+    )
 
 
 @command("serve", "run every function in one process (the embedded default)", _serve_args)
@@ -40,16 +43,24 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     settings.validate_for_start()
     components = ALL_COMPONENTS if args.components == "all" else tuple(args.components.split(","))
     app = create_app(components, settings, title="InfraZen Agent (embedded)")
-    uvicorn.run(app, host=args.host or settings.agent_host, port=args.port or settings.agent_port,
-                log_config=None, ws_ping_interval=20, ws_ping_timeout=20, timeout_graceful_shutdown=10)
+    uvicorn.run(
+        app,
+        host=args.host or settings.agent_host,
+        port=args.port or settings.agent_port,
+        log_config=None,
+        ws_ping_interval=20,
+        ws_ping_timeout=20,
+        timeout_graceful_shutdown=10,
+    )
     return 0
 
 
 def _token_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--user", required=True)
     p.add_argument("--tenant", help="tenant id (default: the user id)")
-    p.add_argument("--role", action="append", choices=["viewer", "analyst", "admin"],
-                   help="repeatable; default viewer")
+    p.add_argument(
+        "--role", action="append", choices=["viewer", "analyst", "admin"], help="repeatable; default viewer"
+    )
     p.add_argument("--demo", action="store_true", help="mark the principal as the read-only demo user")
     p.add_argument("--ttl", type=int, default=3600, help="seconds until expiry (default 3600)")
 
@@ -58,8 +69,11 @@ def _token_args(p: argparse.ArgumentParser) -> None:
 def token(args: argparse.Namespace, settings: Settings) -> int:
     from .auth import mint_token
 
-    print(mint_token(settings, user=args.user, tenant=args.tenant, roles=args.role,
-                     demo=args.demo, ttl_s=args.ttl))
+    print(
+        mint_token(
+            settings, user=args.user, tenant=args.tenant, roles=args.role, demo=args.demo, ttl_s=args.ttl
+        )
+    )
     return 0
 
 

@@ -9,17 +9,27 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # A dev default so that `infrazen-agent serve` + `infrazen-agent token` work with no setup.
 # It is public (it is in the repository), so prod refuses it like any other known default.
-DEV_JWT_SECRET = "infrazen-agent-dev-secret-not-for-production"
+DEV_JWT_SECRET = "infrazen-agent-dev-secret-not-for-production"  # noqa: S105 - public on purpose
 KNOWN_DEFAULT_SECRETS = frozenset(
-    {DEV_JWT_SECRET, "", "secret", "changeme", "change-me", "dev", "test", "your-secret-key",
-     "infrazen-agent-secret", "your-jwt-secret"}
+    {
+        DEV_JWT_SECRET,
+        "",
+        "secret",
+        "changeme",
+        "change-me",
+        "dev",
+        "test",
+        "your-secret-key",
+        "infrazen-agent-secret",
+        "your-jwt-secret",
+    }
 )
 DEFAULT_SECRETS_DIR = "/var/openfaas/secrets"
 
@@ -71,7 +81,7 @@ class Settings(BaseSettings):
     llm_provider: Literal["openrouter", "openai", "anthropic", "ollama", "gigachat"] = "openrouter"
     llm_model_text: str = "openrouter/openai/gpt-4o-mini"
     llm_model_vision: str = "openrouter/google/gemini-2.5-flash"
-    llm_fallback_models: list[str] = Field(default_factory=list)
+    llm_fallback_models: Annotated[list[str], NoDecode] = Field(default_factory=list)
     openrouter_api_key: SecretStr | None = None
     llm_api_base: str = ""
     llm_api_key: SecretStr | None = None
@@ -122,19 +132,19 @@ class Settings(BaseSettings):
                 "AGENT_ENV=prod needs AGENT_SERVICE_JWT_SECRET (env, config.agent.env or "
                 f"{DEFAULT_SECRETS_DIR}/agent_service_jwt_secret); refusing to start"
             )
-        if value in KNOWN_DEFAULT_SECRETS or len(value) < 16:
+        if value in KNOWN_DEFAULT_SECRETS or len(value) < 32:
             raise ConfigError(
-                "AGENT_SERVICE_JWT_SECRET is a known default or shorter than 16 characters; "
+                "AGENT_SERVICE_JWT_SECRET is a known default or shorter than 32 characters; "
                 "refusing to start with AGENT_ENV=prod"
             )
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Build Settings, adding the secrets directory only when it exists (no warning otherwise)."""
     secrets_dir = os.environ.get("AGENT_SECRETS_DIR", DEFAULT_SECRETS_DIR)
     if Path(secrets_dir).is_dir():
-        return Settings(_secrets_dir=secrets_dir, **overrides)  # type: ignore[call-arg]
-    return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(_secrets_dir=secrets_dir, **overrides)
+    return Settings(**overrides)
 
 
 @lru_cache(maxsize=1)

@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from importlib import resources
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
+
+# Rows come back as dicts everywhere (see make_pool).
+Pool = AsyncConnectionPool[psycopg.AsyncConnection[DictRow]]
 
 log = logging.getLogger("infrazen_agent.db")
 
@@ -77,10 +80,11 @@ async def migrate(conninfo: str) -> list[int]:
     return applied_now
 
 
-def make_pool(conninfo: str, *, min_size: int = 1, max_size: int = 10) -> AsyncConnectionPool:
+def make_pool(conninfo: str, *, min_size: int = 1, max_size: int = 10) -> Pool:
     # check_connection: a pool that outlives a Postgres restart hands out live connections again.
     return AsyncConnectionPool(
         conninfo,
+        connection_class=psycopg.AsyncConnection[DictRow],
         min_size=min_size,
         max_size=max_size,
         open=False,

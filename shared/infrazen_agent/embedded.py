@@ -28,7 +28,7 @@ def _socket_dir(preferred: Path) -> Path:
     if len(str(preferred)) <= _MAX_SOCKET_DIR:
         preferred.mkdir(parents=True, exist_ok=True)
         return preferred
-    digest = hashlib.sha1(str(preferred).encode()).hexdigest()[:12]
+    digest = hashlib.sha256(str(preferred).encode()).hexdigest()[:12]
     short = Path(tempfile.gettempdir()) / f"iza-{digest}"
     short.mkdir(parents=True, exist_ok=True)
     return short
@@ -59,8 +59,16 @@ def _redis_bin() -> str:
 def _run(args: list[str], user: str | None = None, timeout: float = 90) -> tuple[int, str]:
     # Temp files, not pipes: the postmaster pg_ctl spawns would inherit a pipe and hang the read.
     with tempfile.TemporaryFile("w+") as out:
-        res = subprocess.run(args, stdout=out, stderr=subprocess.STDOUT, text=True, check=False,
-                             user=user, timeout=timeout, stdin=subprocess.DEVNULL)
+        res = subprocess.run(
+            args,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            check=False,
+            user=user,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
         out.seek(0)
         return res.returncode, out.read().strip()
 
@@ -113,8 +121,20 @@ class EmbeddedPostgres:
         self.pgdata.mkdir(mode=0o700, exist_ok=True)
         self._user = _pg_system_user([self.root, self.pgdata, self.socket_dir])
         if not (self.pgdata / "PG_VERSION").exists():
-            code, out = _run([_pg_bin("initdb"), "-D", str(self.pgdata), "-U", "postgres",
-                              "--auth=trust", "-E", "UTF8", "--no-instructions"], user=self._user)
+            code, out = _run(
+                [
+                    _pg_bin("initdb"),
+                    "-D",
+                    str(self.pgdata),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--no-instructions",
+                ],
+                user=self._user,
+            )
             if code != 0:
                 raise RuntimeError(f"initdb failed: {out}")
         if self.is_running():
@@ -165,13 +185,33 @@ class EmbeddedRedis:
             return self.url
         self.socket_path.unlink(missing_ok=True)
         args = [
-            _redis_bin(), "--port", "0", "--unixsocket", str(self.socket_path),
-            "--unixsocketperm", "700", "--dir", str(self.root), "--dbfilename", "dump.rdb",
-            "--appendonly", "yes", "--save", "60 1", "--daemonize", "no",
-            "--logfile", str(self.root / "redis.log"),
+            _redis_bin(),
+            "--port",
+            "0",
+            "--unixsocket",
+            str(self.socket_path),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(self.root),
+            "--dbfilename",
+            "dump.rdb",
+            "--appendonly",
+            "yes",
+            "--save",
+            "60 1",
+            "--daemonize",
+            "no",
+            "--logfile",
+            str(self.root / "redis.log"),
         ]
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        self.proc = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self._ping():
@@ -193,4 +233,3 @@ class EmbeddedRedis:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
-

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .logs import request_id_var
 
+
 class AgentError(Exception):
     status: ClassVar[int] = 500
     code: ClassVar[str] = "internal_error"
@@ -89,15 +90,23 @@ class UpstreamTimeout(Unavailable):
 
 
 _STATUS_CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
-    415: "unsupported_media_type", 422: "invalid_input", 429: "rate_limited",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "rate_limited",
     503: "unavailable",
 }
 
 
-def error_response(status: int, code: str, message: str, *, details: Any = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, code: str, message: str, *, details: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
     error: dict[str, Any] = {"code": code, "message": message, "request_id": request_id_var.get()}
     if details is not None:
         error["details"] = details
@@ -111,8 +120,7 @@ def unhandled_error_response() -> JSONResponse:
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     # Echo where and what, never the offending input (it may be large or sensitive).
     return [
-        {"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""),
-         "type": err.get("type", "")}
+        {"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")}
         for err in exc.errors()
     ]
 

@@ -19,7 +19,7 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 def _incoming_request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", []):
         if name in (b"x-request-id", b"x-call-id"):
-            candidate = value.decode("latin-1").strip()
+            candidate: str = bytes(value).decode("latin-1").strip()
             if _SAFE_ID.match(candidate):
                 return candidate
     return new_request_id()
@@ -27,8 +27,8 @@ def _incoming_request_id(scope: Scope) -> str:
 
 def _route_template(scope: Scope) -> str:
     # Label metrics by route template, not raw path: bounded cardinality.
-    route = scope.get("route")
-    return getattr(route, "path", None) or "unmatched"
+    path = getattr(scope.get("route"), "path", None)
+    return path if isinstance(path, str) else "unmatched"
 
 
 class RequestContextMiddleware:
@@ -76,7 +76,12 @@ class RequestContextMiddleware:
                 HTTP_LATENCY.labels(method, route).observe(elapsed)
             access_log.info(
                 "request",
-                extra={"method": method, "path": scope.get("path", ""), "status": status or 500,
-                       "latency_ms": round(elapsed * 1000, 2), "route": route},
+                extra={
+                    "method": method,
+                    "path": scope.get("path", ""),
+                    "status": status or 500,
+                    "latency_ms": round(elapsed * 1000, 2),
+                    "route": route,
+                },
             )
             request_id_var.reset(token)

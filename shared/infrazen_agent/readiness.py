@@ -19,13 +19,13 @@ def llm_mode(runtime: Runtime) -> str:
     return "online" if runtime.settings.llm_configured else "offline"
 
 
-async def _timed(check: Callable[[], Awaitable[Any]], timeout: float) -> dict[str, Any]:
+async def _timed(check: Callable[[], Awaitable[Any]], limit_s: float) -> dict[str, Any]:
     t0 = time.perf_counter()
     try:
-        await asyncio.wait_for(check(), timeout)
+        await asyncio.wait_for(check(), limit_s)
         result: dict[str, Any] = {"status": "up"}
     except TimeoutError:
-        result = {"status": "down", "error": f"no answer within {timeout:g}s"}
+        result = {"status": "down", "error": f"no answer within {limit_s:g}s"}
     except Exception as exc:  # noqa: BLE001 - any failure means down; the reason is reported
         result = {"status": "down", "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
     result["latency_ms"] = round((time.perf_counter() - t0) * 1000, 2)
@@ -36,8 +36,11 @@ async def check_readiness(runtime: Runtime) -> tuple[bool, dict[str, Any]]:
     try:
         await runtime.ensure_started()
     except Exception as exc:  # noqa: BLE001
-        return False, {"status": "not_ready", "checks": {},
-                       "error": f"start-up failed: {type(exc).__name__}: {str(exc)[:300]}"}
+        return False, {
+            "status": "not_ready",
+            "checks": {},
+            "error": f"start-up failed: {type(exc).__name__}: {str(exc)[:300]}",
+        }
     timeout = runtime.settings.ready_check_timeout_s
 
     async def postgres() -> None:

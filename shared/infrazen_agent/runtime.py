@@ -13,10 +13,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import redis.asyncio as aioredis
-from psycopg_pool import AsyncConnectionPool
 
 from .config import ConfigError, Settings
-from .db import make_pool, migrate
+from .db import Pool, make_pool, migrate
 from .embedded import EmbeddedPostgres, EmbeddedRedis
 from .storage import ObjectStore, S3Store, build_store
 
@@ -32,7 +31,7 @@ class Runtime:
         self.redis_url = settings.redis_url
         self._pg: EmbeddedPostgres | None = None
         self._redis_server: EmbeddedRedis | None = None
-        self._pool: AsyncConnectionPool | None = None
+        self._pool: Pool | None = None
         self._redis: aioredis.Redis | None = None
         self._store: ObjectStore | None = None
         self._lock = asyncio.Lock()
@@ -45,7 +44,7 @@ class Runtime:
 
     # --- accessors (raise if used before start, which is a programming error)
     @property
-    def pool(self) -> AsyncConnectionPool:
+    def pool(self) -> Pool:
         assert self._pool is not None, "runtime not started"
         return self._pool
 
@@ -61,8 +60,11 @@ class Runtime:
 
     @property
     def embedded(self) -> dict[str, bool]:
-        return {"postgres": self._pg is not None, "redis": self._redis_server is not None,
-                "storage": self._store is not None and self._store.kind == "local"}
+        return {
+            "postgres": self._pg is not None,
+            "redis": self._redis_server is not None,
+            "storage": self._store is not None and self._store.kind == "local",
+        }
 
     async def ensure_started(self) -> Runtime:
         if not self.started:
@@ -76,8 +78,9 @@ class Runtime:
         s = self.settings
         s.validate_for_start()
         if s.agent_env == "prod" and not (s.database_url and s.redis_url):
-            raise ConfigError("AGENT_ENV=prod needs DATABASE_URL and REDIS_URL (the embedded "
-                              "servers are for development)")
+            raise ConfigError(
+                "AGENT_ENV=prod needs DATABASE_URL and REDIS_URL (the embedded servers are for development)"
+            )
         try:
             if not (self.database_url and self.redis_url):
                 atexit.register(self.stop_embedded_now)
@@ -91,8 +94,10 @@ class Runtime:
             self._pool = make_pool(self.database_url)
             await self._pool.open(wait=True, timeout=30)
             self._redis = aioredis.from_url(
-                self.redis_url, socket_timeout=s.ready_check_timeout_s * 2,
-                socket_connect_timeout=s.ready_check_timeout_s, health_check_interval=15,
+                self.redis_url,
+                socket_timeout=s.ready_check_timeout_s * 2,
+                socket_connect_timeout=s.ready_check_timeout_s,
+                health_check_interval=15,
             )
             self._store = build_store(s)
             if isinstance(self._store, S3Store):
@@ -105,8 +110,9 @@ class Runtime:
         self.started = True
         self.started_at = time.time()
         self.start_seconds = time.perf_counter() - t0
-        log.info("runtime started", extra={"seconds": round(self.start_seconds, 3),
-                                           "embedded": self.embedded})
+        log.info(
+            "runtime started", extra={"seconds": round(self.start_seconds, 3), "embedded": self.embedded}
+        )
 
     def stop_embedded_now(self) -> None:
         """Synchronous last resort (atexit, or a shutdown cut short by a second signal): never

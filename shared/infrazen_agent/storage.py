@@ -80,7 +80,8 @@ class S3Store:
             aws_secret_access_key=secret,
             region_name=settings.s3_region,
             config=Config(
-                connect_timeout=timeout_s, read_timeout=timeout_s,
+                connect_timeout=timeout_s,
+                read_timeout=timeout_s,
                 retries={"max_attempts": 2, "mode": "standard"},
                 s3={"addressing_style": "path"},
             ),
@@ -96,8 +97,9 @@ class S3Store:
         await asyncio.to_thread(create)
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
-        await asyncio.to_thread(self.client.put_object, Bucket=self.bucket, Key=key, Body=data,
-                                ContentType=content_type)
+        await asyncio.to_thread(
+            self.client.put_object, Bucket=self.bucket, Key=key, Body=data, ContentType=content_type
+        )
 
     async def get(self, key: str) -> bytes:
         def read() -> bytes:

@@ -38,10 +38,16 @@ class UploadRecord:
     expires_at: datetime
 
     def public(self) -> dict[str, object]:
-        return {"upload_id": self.upload_id, "filename": self.filename,
-                "content_type": self.content_type, "size": self.size, "sha256": self.sha256,
-                "width": self.width, "height": self.height,
-                "expires_at": self.expires_at.isoformat()}
+        return {
+            "upload_id": self.upload_id,
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": self.size,
+            "sha256": self.sha256,
+            "width": self.width,
+            "height": self.height,
+            "expires_at": self.expires_at.isoformat(),
+        }
 
 
 def sniff_image_type(data: bytes) -> str | None:
@@ -82,17 +88,24 @@ def validate_image(data: bytes, max_bytes: int) -> tuple[str, int | None, int | 
     return content_type, width, height
 
 
-async def store_upload(runtime: Runtime, principal: Principal, filename: str | None,
-                       data: bytes) -> UploadRecord:
+async def store_upload(
+    runtime: Runtime, principal: Principal, filename: str | None, data: bytes
+) -> UploadRecord:
     settings = runtime.settings
     content_type, width, height = validate_image(data, settings.upload_max_bytes)
     upload_id = "up_" + secrets.token_urlsafe(18)
     key = f"uploads/{principal.tenant_id}/{upload_id}.{ALLOWED_TYPES[content_type]}"
     record = UploadRecord(
-        upload_id=upload_id, tenant_id=principal.tenant_id, user_id=principal.user_id,
-        object_key=key, filename=clean_filename(filename, content_type),
-        content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-        width=width, height=height,
+        upload_id=upload_id,
+        tenant_id=principal.tenant_id,
+        user_id=principal.user_id,
+        object_key=key,
+        filename=clean_filename(filename, content_type),
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        width=width,
+        height=height,
         expires_at=datetime.now(UTC) + timedelta(seconds=settings.upload_ttl_s),
     )
     # Object first, row second: a row never points at a missing object.
@@ -103,9 +116,19 @@ async def store_upload(runtime: Runtime, principal: Principal, filename: str | N
                 "INSERT INTO uploads (id, tenant_id, user_id, object_key, filename, content_type,"
                 " size_bytes, sha256, width, height, expires_at)"
                 " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                (record.upload_id, record.tenant_id, record.user_id, record.object_key,
-                 record.filename, record.content_type, record.size, record.sha256,
-                 record.width, record.height, record.expires_at),
+                (
+                    record.upload_id,
+                    record.tenant_id,
+                    record.user_id,
+                    record.object_key,
+                    record.filename,
+                    record.content_type,
+                    record.size,
+                    record.sha256,
+                    record.width,
+                    record.height,
+                    record.expires_at,
+                ),
             )
     except Exception:
         await runtime.store.delete(key)
@@ -126,9 +149,16 @@ async def get_upload(runtime: Runtime, principal: Principal, upload_id: str) -> 
     if row is None:
         raise NotFound("upload not found")
     return UploadRecord(
-        upload_id=row["id"], tenant_id=row["tenant_id"], user_id=row["user_id"],
-        object_key=row["object_key"], filename=row["filename"], content_type=row["content_type"],
-        size=row["size_bytes"], sha256=row["sha256"], width=row["width"], height=row["height"],
+        upload_id=row["id"],
+        tenant_id=row["tenant_id"],
+        user_id=row["user_id"],
+        object_key=row["object_key"],
+        filename=row["filename"],
+        content_type=row["content_type"],
+        size=row["size_bytes"],
+        sha256=row["sha256"],
+        width=row["width"],
+        height=row["height"],
         expires_at=row["expires_at"],
     )
 

@@ -26,8 +26,15 @@ class LiveServer:
 
     def __init__(self, app: Any, port: int | None = None, **config: Any):
         self.port = port or free_port()
-        self.config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None,
-                                     lifespan="on", ws_ping_interval=None, **config)
+        self.config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_config=None,
+            lifespan="on",
+            ws_ping_interval=None,
+            **config,
+        )
         self.server = uvicorn.Server(self.config)
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.loop: asyncio.AbstractEventLoop | None = None

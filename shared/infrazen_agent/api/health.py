@@ -17,8 +17,12 @@ _BOOT = time.time()
 @router.get("/v1/health", summary="Liveness: the process answers; no dependency is called")
 async def health(request: Request) -> dict[str, object]:
     runtime = runtime_of(request)
-    return {"status": "ok", "uptime_s": round(time.time() - _BOOT, 3),
-            "components": list(request.app.state.components), "llm": {"mode": llm_mode(runtime)}}
+    return {
+        "status": "ok",
+        "uptime_s": round(time.time() - _BOOT, 3),
+        "components": list(request.app.state.components),
+        "llm": {"mode": llm_mode(runtime)},
+    }
 
 
 @router.get(

@@ -20,21 +20,37 @@ from ..uploads import UploadRecord, get_upload, store_upload
 router = APIRouter(tags=["upload"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"description": text} for code, text in {
-        400: "Empty or corrupt file", 401: "Missing or invalid token",
+    code: {"description": text}
+    for code, text in {
+        400: "Empty or corrupt file",
+        401: "Missing or invalid token",
         413: "Larger than the limit (5 MB by default)",
-        415: "Not a PNG, JPEG, WebP or GIF image", 422: "Malformed body",
+        415: "Not a PNG, JPEG, WebP or GIF image",
+        422: "Malformed body",
     }.items()
 }
 _BODY_DOC: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
-            "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
-                                               "properties": {"file": {"type": "string", "format": "binary"}}}},
-            "application/json": {"schema": {"type": "object", "required": ["data"], "properties": {
-                "filename": {"type": "string"}, "content_type": {"type": "string"},
-                "data": {"type": "string", "description": "base64 (a data: URL prefix is allowed)"}}}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            },
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["data"],
+                    "properties": {
+                        "filename": {"type": "string"},
+                        "content_type": {"type": "string"},
+                        "data": {"type": "string", "description": "base64 (a data: URL prefix is allowed)"},
+                    },
+                }
+            },
         },
     }
 }
@@ -84,26 +100,44 @@ async def _read_body(request: Request, max_bytes: int) -> tuple[str | None, byte
     raise UnsupportedMediaType("send multipart/form-data (field 'file') or application/json (base64)")
 
 
-@router.post("/v1/upload", response_model=UploadOut, status_code=201, responses=_ERRORS,
-             openapi_extra=_BODY_DOC, summary="Upload an image for a chat turn")
+@router.post(
+    "/v1/upload",
+    response_model=UploadOut,
+    status_code=201,
+    responses=_ERRORS,
+    openapi_extra=_BODY_DOC,
+    summary="Upload an image for a chat turn",
+)
 async def upload(request: Request, principal: CurrentPrincipal, runtime: RuntimeDep) -> UploadOut:
     filename, data = await _read_body(request, runtime.settings.upload_max_bytes)
     record = await store_upload(runtime, principal, filename, data)
     return UploadOut.model_validate(record.public())
 
 
-@router.get("/v1/upload/{upload_id}", response_model=UploadOut, responses={404: {"description": "Unknown, expired or another tenant's"}},
-            summary="Metadata of one of the caller's uploads")
+@router.get(
+    "/v1/upload/{upload_id}",
+    response_model=UploadOut,
+    responses={404: {"description": "Unknown, expired or another tenant's"}},
+    summary="Metadata of one of the caller's uploads",
+)
 async def upload_info(upload_id: str, principal: CurrentPrincipal, runtime: RuntimeDep) -> UploadOut:
     record: UploadRecord = await get_upload(runtime, principal, upload_id)
     return UploadOut.model_validate(record.public())
 
 
-@router.post("/v1/chat/upload", responses=_ERRORS, openapi_extra=_BODY_DOC,
-             summary="The existing InfraZen client's image upload (answers image_id)")
+@router.post(
+    "/v1/chat/upload",
+    responses=_ERRORS,
+    openapi_extra=_BODY_DOC,
+    summary="The existing InfraZen client's image upload (answers image_id)",
+)
 async def legacy_upload(request: Request, principal: CurrentPrincipal, runtime: RuntimeDep) -> dict[str, Any]:
     filename, data = await _read_body(request, runtime.settings.upload_max_bytes)
     record = await store_upload(runtime, principal, filename, data)
     expires_in = int((record.expires_at - datetime.now(UTC)).total_seconds())
-    return {"image_id": record.upload_id, "filename": record.filename, "size": record.size,
-            "expires_in": expires_in}
+    return {
+        "image_id": record.upload_id,
+        "filename": record.filename,
+        "size": record.size,
+        "expires_in": expires_in,
+    }
