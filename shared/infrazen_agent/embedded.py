@@ -16,6 +16,7 @@ import stat
 import subprocess
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 log = logging.getLogger("infrazen_agent.embedded")
@@ -36,7 +37,9 @@ def _socket_dir(preferred: Path) -> Path:
 
 def _pg_bin(name: str) -> str:
     try:
-        from pgserver._commands import POSTGRES_BIN_PATH
+        with warnings.catch_warnings():  # pgserver's import warns about XDG_RUNTIME_DIR
+            warnings.simplefilter("ignore")
+            from pgserver._commands import POSTGRES_BIN_PATH
     except ImportError as exc:  # pragma: no cover - depends on install extras
         raise RuntimeError(
             "DATABASE_URL is unset and the embedded PostgreSQL is not installed: "
@@ -78,7 +81,9 @@ def _pg_system_user(paths: list[Path]) -> str | None:
     does) and make the data dir and binaries reachable for it."""
     if os.geteuid() != 0:
         return None
-    from pgserver._commands import POSTGRES_BIN_PATH
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pgserver._commands import POSTGRES_BIN_PATH
     from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
 
     user = "pgserver"
