@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     tenant_daily_budget_usd: float = 5.0
     user_requests_per_minute: int = 30
 
+    # --- recommendation text
+    text_cache_ttl_s: int = 24 * 3600
+
     # --- readiness
     ready_check_timeout_s: float = 2.0
 

@@ -89,6 +89,17 @@ class UpstreamTimeout(Unavailable):
     code = "timeout"
 
 
+def error_from_code(code: str, message: str) -> AgentError:
+    """Rebuild our error from its code (tool results and the internal API carry codes only)."""
+    pending: list[type[AgentError]] = [AgentError]
+    while pending:
+        cls = pending.pop()
+        if cls.code == code:
+            return cls(message)
+        pending.extend(cls.__subclasses__())
+    return AgentError(message)
+
+
 _STATUS_CODES = {
     400: "bad_request",
     401: "unauthorized",

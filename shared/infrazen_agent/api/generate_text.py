@@ -1,7 +1,32 @@
-"""The generate_text component's routes (filled in by its own issue; mounted by functions/ and serve)."""
+"""The generate_text function: `POST /v1/generate/recommendation-text` (scenario 1)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from ..deps import CurrentPrincipal, RuntimeDep
+from ..text.model import TextRequest, TextResponse
+from ..text.service import generate
 
 router = APIRouter(tags=["generate_text"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing or invalid token"},
+    404: {"description": "Unknown recommendation or resource, or another tenant's (same answer)"},
+    422: {"description": "Invalid body (e.g. neither or both of recommendation_id and resource_id)"},
+    429: {"description": "Tool rate limit reached"},
+}
+
+
+@router.post(
+    "/v1/generate/recommendation-text",
+    response_model=TextResponse,
+    responses=_ERRORS,
+    summary="Structured, number-checked text for one recommendation or resource",
+)
+async def recommendation_text(
+    body: TextRequest, request: Request, principal: CurrentPrincipal, runtime: RuntimeDep
+) -> TextResponse:
+    return await generate(runtime, principal, body, request_id=getattr(request.state, "request_id", None))

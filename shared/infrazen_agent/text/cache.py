@@ -1,0 +1,44 @@
+"""Recommendation-text cache in Redis. The key holds the facts version, so a price, snapshot or
+recommendation change makes a new key by itself; old entries simply expire (TTL)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+
+from ..auth import Principal
+from ..runtime import Runtime
+from .model import TextRequest, TextResponse
+
+log = logging.getLogger("infrazen_agent.text.cache")
+PREFIX = "rectext:v1"
+
+
+def cache_key(principal: Principal, req: TextRequest, language: str, facts_version: str) -> str:
+    target = (
+        f"rec:{req.recommendation_id}"
+        if req.recommendation_id
+        else (f"res:{req.resource_id}:{req.target_provider or '*'}")
+    )
+    candidates = ",".join(sorted(req.candidate_skus or []))
+    digest = hashlib.sha256(
+        json.dumps([principal.tenant_id, target, candidates, language, req.mode, facts_version]).encode()
+    ).hexdigest()[:40]
+    return f"{PREFIX}:{principal.tenant_id}:{digest}"
+
+
+async def load(runtime: Runtime, key: str) -> TextResponse | None:
+    try:
+        raw = await runtime.redis.get(key)
+    except Exception:
+        log.warning("text cache read failed", exc_info=True)
+        return None
+    return TextResponse.model_validate_json(raw) if raw else None
+
+
+async def store(runtime: Runtime, key: str, response: TextResponse) -> None:
+    try:
+        await runtime.redis.set(key, response.model_dump_json(), ex=runtime.settings.text_cache_ttl_s)
+    except Exception:
+        log.warning("text cache write failed", exc_info=True)

@@ -1,0 +1,244 @@
+"""Facts first: gathered through the tools (audited, tenant-scoped, rate-limited like any agent call)
+and turned into savings, effort, risks, confidence and next steps by fixed rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..data.money import MONTHS_PER_YEAR, Money, money, round2
+from ..errors import NotFound, error_from_code
+from ..tools import get_registry
+from ..tools.registry import ToolContext, ToolResult
+from .model import Effort, Facts, RiskFact, TextRequest
+
+HIGH_P95 = 80.0
+WATCH_P95 = 60.0
+
+
+async def call(ctx: ToolContext, name: str, **arguments: Any) -> dict[str, Any]:
+    """A tool's data, or the tool's own error raised as ours (not found stays 404, etc.)."""
+    result: ToolResult = await get_registry().call(name, arguments, ctx)
+    if result.ok and result.data is not None:
+        return result.data
+    error = result.error or {}
+    raise error_from_code(error.get("code", "internal_error"), error.get("message", f"{name} failed"))
+
+
+def _m(data: dict[str, Any]) -> Money:
+    return Money.model_validate(data)
+
+
+def confidence_label(value: float) -> str:
+    return "high" if value >= 0.8 else "medium" if value >= 0.6 else "low"
+
+
+def _spec_text(spec: dict[str, Any]) -> str:
+    parts = []
+    if spec.get("vcpu"):
+        parts.append(f"{spec['vcpu']} vCPU")
+    if spec.get("ram_gb"):
+        parts.append(f"{spec['ram_gb']:g} GB RAM")
+    if spec.get("disk_gb"):
+        parts.append(f"{spec['disk_gb']} GB {spec.get('disk_type') or ''}".strip())
+    if (spec.get("nodes") or 1) > 1:
+        parts.append(f"× {spec['nodes']}")
+    return " / ".join(parts)
+
+
+def _risks(
+    rec_type: str,
+    res: dict[str, Any],
+    snap: dict[str, Any] | None,
+    evidence: dict[str, Any],
+    projected_p95: float | None,
+    target_provider: str | None,
+) -> list[RiskFact]:
+    spec = res["spec"]
+    risks: list[RiskFact] = []
+    p95 = snap.get("cpu_p95_pct") if snap else None
+    if rec_type in ("cross_provider_server", "cross_provider_dbaas"):
+        risks.append(
+            RiskFact(
+                level="high" if res.get("tags", {}).get("env") == "prod" else "medium",
+                kind="downtime",
+                value=None,
+            )
+        )
+        data_gb = (spec.get("disk_gb") or 0) * (spec.get("nodes") or 1)
+        risks.append(RiskFact(level="medium" if data_gb > 200 else "low", kind="data_migration", value=data_gb))
+        risks.append(RiskFact(level="low", kind="provider_lock_in", value=target_provider))
+        if rec_type == "cross_provider_dbaas":
+            risks.append(RiskFact(level="medium", kind="managed_differences", value=None))
+        if p95 is not None and p95 >= HIGH_P95:
+            risks.append(RiskFact(level="medium", kind="performance_headroom", value=p95))
+    elif rec_type == "rightsize_cpu":
+        level = "low"
+        if projected_p95 is not None:
+            level = "high" if projected_p95 >= HIGH_P95 else "medium" if projected_p95 >= WATCH_P95 else "low"
+        risks.append(RiskFact(level=level, kind="performance_headroom", value=projected_p95))
+        risks.append(RiskFact(level="low", kind="restart", value=None))
+    elif rec_type == "stopped_server":
+        risks.append(RiskFact(level="medium", kind="data_loss", value=None))
+    elif rec_type == "old_snapshot":
+        orphan = "caution" in evidence
+        risks.append(RiskFact(level="high" if orphan else "medium", kind="irreversible", value=None))
+    elif rec_type == "unused_ip":
+        risks.append(
+            RiskFact(
+                level="medium" if "caution" in evidence else "low",
+                kind="dns_reference",
+                value=evidence.get("caution"),
+            )
+        )
+    if not spec.get("vcpu") and res["resource_type"] in ("server",):
+        risks.append(RiskFact(level="medium", kind="unknown_spec", value=None))
+    return risks
+
+
+async def _effort(ctx: ToolContext, **subject: Any) -> Effort:
+    data = await call(ctx, "estimate_migration_effort", **subject)
+    return Effort(
+        score=data["score"],
+        label=data["label"],
+        factors=[f"{f['factor']}: {f['detail']} (+{f['points']})" for f in data["factors"]],
+        estimated_hours=data.get("estimated_hours"),
+    )
+
+
+async def _snapshot(ctx: ToolContext, resource_id: int) -> dict[str, Any] | None:
+    try:
+        return await call(ctx, "get_latest_snapshot", resource_id=resource_id)
+    except NotFound:
+        return None  # no utilisation data yet: the text says so through the risks
+
+
+def _savings(current: float, target: float, currency: str) -> tuple[Money, Money, float]:
+    monthly = round2(current - target)
+    percent = round(monthly / current * 100, 1) if current else 0.0
+    return money(monthly, currency), money(monthly * MONTHS_PER_YEAR, currency, "year"), percent
+
+
+async def from_recommendation(ctx: ToolContext, rec_id: int) -> tuple[Facts, list[dict[str, Any]]]:
+    rec = await call(ctx, "get_recommendation", recommendation_id=rec_id)
+    res = rec["resource"]
+    snap = await _snapshot(ctx, res["id"])
+    effort = await _effort(ctx, recommendation_id=rec_id)
+    target = rec.get("target")
+    prices: dict[str, Any] | None = None
+    if target:
+        prices = await call(ctx, "get_prices_for_skus", skus=[{"provider": target["provider"], "sku": target["sku"]}])
+    current, target_m = _m(rec["current_monthly"]), _m(rec["target_monthly"])
+    monthly, yearly, percent = _savings(current.amount, target_m.amount, current.currency)
+    projected = None
+    if rec["rec_type"] == "rightsize_cpu" and snap and snap.get("cpu_p95_pct") is not None:
+        ratio = rec["evidence"].get("vcpu_ratio") or _vcpu_ratio(res, prices)
+        projected = round(min(100.0, snap["cpu_p95_pct"] * ratio), 1) if ratio else None
+    facts = Facts(
+        rec_type=rec["rec_type"],
+        recommendation_id=rec["id"],
+        resource_id=res["id"],
+        resource_name=res["name"],
+        resource_type=res["resource_type"],
+        provider=res["provider"],
+        provider_name=res["provider_name"],
+        region=res["region"],
+        spec_text=_spec_text(res["spec"]),
+        current_monthly=current,
+        target_monthly=target_m,
+        monthly_savings=monthly,
+        yearly_savings=yearly,
+        savings_percent=percent,
+        target_provider=target["provider"] if target else None,
+        target_provider_name=target["provider_name"] if target else None,
+        target_sku=target["sku"] if target else None,
+        target_region=target["region"] if target else None,
+        target_quantity=target["quantity"] if target else None,
+        cpu_avg_pct=snap.get("cpu_avg_pct") if snap else None,
+        cpu_p95_pct=snap.get("cpu_p95_pct") if snap else None,
+        ram_p95_pct=snap.get("ram_p95_pct") if snap else None,
+        snapshot_window_days=snap.get("window_days") if snap else None,
+        projected_cpu_p95_pct=projected,
+        age_days=rec["evidence"].get("age_days"),
+        days_unused=rec["evidence"].get("days_unused"),
+        confidence=rec["confidence"],
+        confidence_label=confidence_label(rec["confidence"]),
+        effort=effort,
+        risks=_risks(rec["rec_type"], res, snap, rec["evidence"], projected, target["provider"] if target else None),
+        formula=str(rec["evidence"].get("formula", "")),
+        evidence=rec["evidence"],
+        catalog_version=(prices["prices"][0]["version"] if prices and prices["prices"] else None),
+    )
+    return facts, [f for f in (rec, snap, prices) if f]
+
+
+def _vcpu_ratio(res: dict[str, Any], prices: dict[str, Any] | None) -> float | None:
+    if not prices or not prices["prices"]:
+        return None
+    new_vcpu = prices["prices"][0]["spec"].get("vcpu")
+    old_vcpu = res["spec"].get("vcpu")
+    return old_vcpu / new_vcpu if old_vcpu and new_vcpu else None
+
+
+async def from_resource(ctx: ToolContext, req: TextRequest) -> tuple[Facts, list[dict[str, Any]]]:
+    assert req.resource_id is not None
+    args: dict[str, Any] = {"resource_id": req.resource_id, "limit": 5}
+    if req.target_provider:
+        args["provider"] = req.target_provider
+    alts = await call(ctx, "list_top_alternatives", **args)
+    candidates = alts["alternatives"]
+    if req.candidate_skus:
+        wanted = set(req.candidate_skus)
+        candidates = [a for a in candidates if a["sku"] in wanted]
+    if not candidates:
+        raise NotFound("no equivalent alternative among the candidates for this resource")
+    best = candidates[0]
+    res = alts["resource"]
+    snap = await _snapshot(ctx, res["id"])
+    effort = await _effort(ctx, resource_id=res["id"], target_provider=best["provider"])
+    prices = await call(ctx, "get_prices_for_skus", skus=[{"provider": best["provider"], "sku": best["sku"]}])
+    current, target_m = _m(alts["current_monthly"]), _m(best["monthly"])
+    monthly, yearly, percent = _savings(current.amount, target_m.amount, current.currency)
+    rec_type = "cross_provider_server" if res["resource_type"] == "server" else "cross_provider_dbaas"
+    unit = _m(best["unit_price"])
+    formula = (
+        f"{current.amount:.2f} − {unit.amount:.2f} × {best['quantity']} = {monthly.amount:.2f} {current.currency}/month"
+    )
+    evidence = {
+        "rule": "alternatives@1",
+        "formula": formula,
+        "parity": best["parity"],
+        "method": alts["method"],
+    }
+    facts = Facts(
+        rec_type=rec_type,
+        recommendation_id=None,
+        resource_id=res["id"],
+        resource_name=res["name"],
+        resource_type=res["resource_type"],
+        provider=res["provider"],
+        provider_name=res["provider_name"],
+        region=res["region"],
+        spec_text=_spec_text(res["spec"]),
+        current_monthly=current,
+        target_monthly=target_m,
+        monthly_savings=monthly,
+        yearly_savings=yearly,
+        savings_percent=percent,
+        target_provider=best["provider"],
+        target_provider_name=best["provider_name"],
+        target_sku=best["sku"],
+        target_region=best["region"],
+        target_quantity=best["quantity"],
+        cpu_avg_pct=snap.get("cpu_avg_pct") if snap else None,
+        cpu_p95_pct=snap.get("cpu_p95_pct") if snap else None,
+        ram_p95_pct=snap.get("ram_p95_pct") if snap else None,
+        snapshot_window_days=snap.get("window_days") if snap else None,
+        confidence=round(0.85 * float(best["parity"]["score"]), 2),
+        confidence_label=confidence_label(0.85 * float(best["parity"]["score"])),
+        effort=effort,
+        risks=_risks(rec_type, res, snap, evidence, None, best["provider"]),
+        formula=formula,
+        evidence=evidence,
+        catalog_version=alts.get("catalog_version"),
+    )
+    return facts, [f for f in (alts, snap, prices) if f]

@@ -1,0 +1,53 @@
+"""The facts version of a recommendation text: one small query over exactly what the facts depend
+on — the recommendation's update time and numbers, the resource's cost, the latest snapshot, and
+the catalog rows of the target or candidate SKUs (price and version). Any change there changes the
+stamp, so the cache re-keys itself; no purge is ever needed.
+
+Only the direct SQL source has it; with the internal HTTP API the version is a hash of the
+gathered facts instead (same effect, one round of tool calls more per hit).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from ..auth import Principal
+from ..runtime import Runtime
+from .model import TextRequest
+
+_REC = """
+SELECT r.updated_at, r.current_monthly, r.target_monthly, r.status, res.updated_at AS res_updated,
+       res.monthly_cost,
+       (SELECT max(s.id)::text || '@' || max(s.taken_at)::text FROM utilization_snapshots s
+         WHERE s.tenant_id = r.tenant_id AND s.resource_id = r.resource_id) AS snapshot,
+       (SELECT p.version || ':' || p.monthly_price::text FROM price_catalog p
+         WHERE p.provider = r.target_provider AND p.sku = r.target_sku) AS price
+  FROM recommendations r
+  JOIN resources res ON res.id = r.resource_id AND res.tenant_id = r.tenant_id
+ WHERE r.id = %s AND r.tenant_id = %s
+"""
+
+_RESOURCE = """
+SELECT res.updated_at, res.monthly_cost,
+       (SELECT max(s.id)::text || '@' || max(s.taken_at)::text FROM utilization_snapshots s
+         WHERE s.tenant_id = res.tenant_id AND s.resource_id = res.id) AS snapshot,
+       (SELECT md5(string_agg(p.provider || p.sku || p.monthly_price::text || p.version, ',' ORDER BY p.id))
+          FROM price_catalog p
+         WHERE p.geo = res.geo
+           AND p.kind = CASE WHEN res.resource_type = 'server' THEN 'compute' ELSE 'dbaas' END) AS prices
+  FROM resources res
+ WHERE res.id = %s AND res.tenant_id = %s
+"""
+
+
+async def facts_stamp(runtime: Runtime, principal: Principal, req: TextRequest) -> str | None:
+    """The version, or None when it cannot be stamped here (HTTP source, or an unknown id — the
+    tools then answer with the proper 404)."""
+    if runtime.settings.agent_internal_api_base:
+        return None
+    sql, subject = (_REC, req.recommendation_id) if req.recommendation_id else (_RESOURCE, req.resource_id)
+    async with runtime.pool.connection() as conn:
+        row = await (await conn.execute(sql, (subject, principal.tenant_id))).fetchone()
+    if row is None:
+        return None
+    return hashlib.sha256(repr(sorted(row.items())).encode()).hexdigest()[:16]

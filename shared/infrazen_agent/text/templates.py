@@ -1,0 +1,395 @@
+"""Deterministic texts, one template per recommendation type, in Russian and English.
+
+Written like a senior FinOps engineer: savings first, then what to do, effort and risk beside
+it, how it is calculated. Every number comes from `Facts`; nothing here invents one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..data.money import Money
+from .html import DETAILED_LIMIT, SHORT_LIMIT, esc, fit, provider, strong
+from .model import Facts, Language, Risk, RiskFact
+
+_SYMBOL = {"RUB": "₽", "USD": "$", "EUR": "€"}
+_PERIOD = {
+    "ru": {"month": "/мес", "year": "/год", "day": "/день", "range": ""},
+    "en": {"month": "/month", "year": "/year", "day": "/day", "range": ""},
+}
+
+
+def number(value: float, lang: Language, decimals: int = 2) -> str:
+    """1 234,56 (ru) or 1,234.56 (en); whole amounts without decimals."""
+    text = f"{value:,.{decimals}f}"
+    if decimals and text.endswith("." + "0" * decimals):
+        text = text[: -decimals - 1]
+    if lang == "ru":
+        text = text.replace(",", "\u00a0").replace(".", ",")
+    return text
+
+
+def amount(m: Money, lang: Language, period: bool = True) -> str:
+    suffix = _PERIOD[lang][m.period] if period else ""
+    if lang == "en" and m.currency in ("USD", "EUR"):
+        return f"{_SYMBOL[m.currency]}{number(m.amount, lang)}{suffix}"
+    unit = _SYMBOL.get(m.currency, m.currency) if lang == "ru" else m.currency
+    return f"{number(m.amount, lang)}\u00a0{unit}{suffix}"
+
+
+def pct(value: float, lang: Language) -> str:
+    return f"{number(value, lang, 1)}\u00a0%"
+
+
+_LEVEL = {
+    "ru": {"low": "низкий", "medium": "средний", "high": "высокий"},
+    "en": {"low": "low", "medium": "medium", "high": "high"},
+}
+_EFFORT = {
+    "ru": {1: "очень низкая", 2: "низкая", 3: "средняя", 4: "высокая", 5: "очень высокая"},
+    "en": {1: "very low", 2: "low", 3: "medium", 4: "high", 5: "very high"},
+}
+_CONFIDENCE = {
+    "ru": {"high": "высокая", "medium": "средняя", "low": "низкая"},
+    "en": {"high": "high", "medium": "medium", "low": "low"},
+}
+
+
+def risk_text(r: RiskFact, f: Facts, lang: Language) -> str:
+    v = r.value
+    ru = lang == "ru"
+    if r.kind == "downtime":
+        return (
+            "Переключение трафика даёт короткий простой: нужно окно обслуживания и пониженный TTL DNS."
+            if ru
+            else "The switch-over means a short downtime: plan a maintenance window and lower DNS TTL first."
+        )
+    if r.kind == "data_migration":
+        return (
+            f"Перенос данных: {v} ГБ нужно скопировать и сверить."
+            if ru
+            else f"Data migration: {v} GB to copy and verify."
+        )
+    if r.kind == "provider_lock_in":
+        name = f.target_provider_name or str(v or "")
+        return (
+            f"Новый провайдер ({name}): другие API, сеть, образы и IAM; автоматизацию придётся адаптировать."
+            if ru
+            else f"A new provider ({name}): different APIs, network, images and IAM; automation needs work."
+        )
+    if r.kind == "managed_differences":
+        return (
+            "Управляемая СУБД у другого провайдера: версии, расширения и строки подключения отличаются."
+            if ru
+            else "A managed database elsewhere: engine versions, extensions and connection strings differ."
+        )
+    if r.kind == "performance_headroom":
+        if f.rec_type == "rightsize_cpu":
+            if v is None:
+                return (
+                    "Нет данных об утилизации CPU: проверьте пики нагрузки до уменьшения."
+                    if ru
+                    else "No CPU utilisation data: check load peaks before downsizing."
+                )
+            return (
+                f"После уменьшения CPU p95 ожидается около {pct(float(v), lang)}."
+                if ru
+                else f"After downsizing, CPU p95 is expected around {pct(float(v), lang)}."
+            )
+        return (
+            f"CPU p95 уже {pct(float(v or 0), lang)}: сравните производительность ядер у нового провайдера."
+            if ru
+            else f"CPU p95 is already {pct(float(v or 0), lang)}: compare core performance at the new provider."
+        )
+    if r.kind == "restart":
+        return "Смена конфигурации перезапускает сервер." if ru else "Resizing restarts the server."
+    if r.kind == "data_loss":
+        return (
+            "Удаление без снимка диска необратимо: сначала сделайте снимок."
+            if ru
+            else "Deleting without a disk snapshot is irreversible: take a snapshot first."
+        )
+    if r.kind == "irreversible":
+        if r.level == "high":
+            return (
+                "Исходный ресурс уже удалён: это может быть единственная копия, экспортируйте её при сомнениях."
+                if ru
+                else "Its source is gone: this may be the only copy; export it if in doubt."
+            )
+        return "Удаление снимка необратимо." if ru else "Deleting a snapshot is irreversible."
+    if r.kind == "dns_reference":
+        if v:
+            return (
+                f"Адрес упоминается в DNS ({v}): сначала обновите запись."
+                if ru
+                else f"The address appears in DNS ({v}): update the record first."
+            )
+        return "Освобождённый адрес нельзя получить обратно." if ru else "A released address cannot be reserved again."
+    if r.kind == "unknown_spec":
+        return (
+            "Характеристики неизвестны: равноценность замены не подтверждена."
+            if ru
+            else "The spec is unknown: equivalence of the replacement is not confirmed."
+        )
+    return r.kind
+
+
+_STEPS = {
+    "cross_provider": {
+        "ru": [
+            "Создать замену у нового провайдера с теми же сетевыми правилами",
+            "Скопировать данные и сверить",
+            "Прогнать smoke- и нагрузочные тесты",
+            "Переключить DNS / строки подключения в окно обслуживания",
+            "Наблюдать 7 дней: ошибки, задержки, стоимость",
+            "Удалить старый ресурс после финального бэкапа",
+        ],
+        "en": [
+            "Create the replacement at the new provider with matching network rules",
+            "Copy and verify the data",
+            "Run smoke and load tests",
+            "Switch DNS / connection strings in a maintenance window",
+            "Watch errors, latency and cost for 7 days",
+            "Delete the old resource after a final backup",
+        ],
+    },
+    "rightsize_cpu": {
+        "ru": [
+            "Проверить пики нагрузки (конец месяца, пакетные задачи)",
+            "Сделать снимок диска",
+            "Сменить конфигурацию в окно обслуживания",
+            "Наблюдать CPU p95 неделю; откатить при p95 > 80 %",
+        ],
+        "en": [
+            "Check load peaks (month end, batch jobs)",
+            "Take a disk snapshot",
+            "Resize in a maintenance window",
+            "Watch CPU p95 for a week; roll back if p95 > 80 %",
+        ],
+    },
+    "stopped_server": {
+        "ru": [
+            "Подтвердить у владельца, что сервер не нужен",
+            "Сделать снимок диска",
+            "Удалить сервер и диск",
+        ],
+        "en": [
+            "Confirm with the owner that the server is not needed",
+            "Take a disk snapshot",
+            "Delete the server and its disk",
+        ],
+    },
+    "old_snapshot": {
+        "ru": [
+            "Проверить политики хранения и аудита",
+            "Экспортировать снимок, если есть сомнения",
+            "Удалить снимок",
+        ],
+        "en": [
+            "Check retention and audit policies",
+            "Export the snapshot if in doubt",
+            "Delete the snapshot",
+        ],
+    },
+    "unused_ip": {
+        "ru": ["Найти адрес в DNS и конфигурациях", "Освободить адрес"],
+        "en": ["Search DNS records and configs for the address", "Release the address"],
+    },
+}
+
+
+def next_steps(f: Facts, lang: Language) -> list[str]:
+    key = "cross_provider" if f.rec_type.startswith("cross_provider") else f.rec_type
+    return list(_STEPS.get(key, _STEPS["cross_provider"])[lang])
+
+
+@dataclass(frozen=True)
+class Rendered:
+    title: str
+    summary: str
+    details: str
+    how_calculated: str
+    risks: list[Risk]
+    next_steps: list[str]
+    text: str
+    short_html: str
+    detailed_html: str
+
+
+def _headline(f: Facts, lang: Language) -> tuple[str, str, list[str]]:
+    """(title, summary, short-html pieces) per recommendation type."""
+    save = amount(f.monthly_savings, lang)
+    yearly = amount(f.yearly_savings, lang)
+    name, ru = f.resource_name, lang == "ru"
+    where = f.target_provider_name or ""
+    if f.rec_type.startswith("cross_provider"):
+        what = (
+            ("кластер" if f.rec_type.endswith("dbaas") else "сервер")
+            if ru
+            else ("cluster" if f.rec_type.endswith("dbaas") else "server")
+        )
+        title = f"Перенос {name} в {where}: экономия {save}" if ru else f"Move {name} to {where}: save {save}"
+        summary = (
+            f"Равноценный {what} {f.target_sku} в {where} стоит {amount(f.target_monthly, lang)} вместо "
+            f"{amount(f.current_monthly, lang)} в {f.provider_name}: экономия {save} ({pct(f.savings_percent, lang)}),"
+            f" {yearly}."
+            if ru
+            else f"An equivalent {what}, {f.target_sku} at {where}, costs {amount(f.target_monthly, lang)} instead of "
+            f"{amount(f.current_monthly, lang)} at {f.provider_name}: {save} saved "
+            f"({pct(f.savings_percent, lang)}), {yearly}."
+        )
+        short = [
+            strong(f"{'Экономия' if ru else 'Save'} {save}"),
+            ("при переносе в " if ru else "by moving to ") + provider(where),
+        ]
+    elif f.rec_type == "rightsize_cpu":
+        load = (
+            f"CPU в среднем {pct(f.cpu_avg_pct or 0, lang)}, p95 {pct(f.cpu_p95_pct or 0, lang)}"
+            if ru
+            else f"CPU averages {pct(f.cpu_avg_pct or 0, lang)}, p95 {pct(f.cpu_p95_pct or 0, lang)}"
+        )
+        title = (
+            f"Уменьшить {name} до {f.target_sku}: экономия {save}"
+            if ru
+            else f"Downsize {name} to {f.target_sku}: save {save}"
+        )
+        summary = (
+            f"{load} за {f.snapshot_window_days or '—'} дн.: конфигурация на размер меньше у того же "
+            f"провайдера сэкономит {save} ({pct(f.savings_percent, lang)}), {yearly}."
+            if ru
+            else f"{load} over {f.snapshot_window_days or '—'} days: one size down at the same provider saves "
+            f"{save} ({pct(f.savings_percent, lang)}), {yearly}."
+        )
+        short = [
+            strong(f"{'Экономия' if ru else 'Save'} {save}"),
+            ("после уменьшения " if ru else "by downsizing ") + esc(name),
+        ]
+    elif f.rec_type == "stopped_server":
+        title = (
+            f"Удалить остановленный сервер {name}: экономия {save}"
+            if ru
+            else f"Delete stopped server {name}: save {save}"
+        )
+        summary = (
+            f"Сервер остановлен, но диск продолжает оплачиваться: {amount(f.current_monthly, lang)}. После "
+            f"удаления со снимком останется {amount(f.target_monthly, lang)}, экономия {save}, {yearly}."
+            if ru
+            else f"The server is stopped but its disk is still billed: {amount(f.current_monthly, lang)}. Deleting it "
+            f"and keeping a snapshot leaves {amount(f.target_monthly, lang)}: {save} saved, {yearly}."
+        )
+        short = [
+            strong(f"{'Экономия' if ru else 'Save'} {save}"),
+            ("за остановленный " if ru else "on stopped ") + esc(name),
+        ]
+    elif f.rec_type == "old_snapshot":
+        age = f.age_days or 0
+        title = (
+            f"Удалить снимок {name} ({age} дн.): экономия {save}"
+            if ru
+            else f"Delete snapshot {name} ({age} days): save {save}"
+        )
+        summary = (
+            f"Снимку {age} дн.; он стоит {amount(f.current_monthly, lang)}. Удаление экономит {save}, {yearly}."
+            if ru
+            else f"The snapshot is {age} days old and costs {amount(f.current_monthly, lang)}. Deleting it saves "
+            f"{save}, {yearly}."
+        )
+        short = [
+            strong(f"{'Экономия' if ru else 'Save'} {save}"),
+            ("за старый снимок " if ru else "on old snapshot ") + esc(name),
+        ]
+    else:
+        days = f.days_unused
+        unused = (f" не используется {days} дн." if ru else f" unused for {days} days") if days else ""
+        title = f"Освободить IP {name}: экономия {save}" if ru else f"Release IP {name}: save {save}"
+        summary = (
+            f"Адрес{unused} и стоит {amount(f.current_monthly, lang)}. Освобождение экономит {save}, {yearly}."
+            if ru
+            else f"The address is{unused or ' unused'} and costs {amount(f.current_monthly, lang)}. Releasing it "
+            f"saves {save}, {yearly}."
+        )
+        short = [
+            strong(f"{'Экономия' if ru else 'Save'} {save}"),
+            ("за неиспользуемый IP " if ru else "on unused IP ") + esc(name),
+        ]
+    return title, summary, short
+
+
+def render(f: Facts, lang: Language) -> Rendered:
+    ru = lang == "ru"
+    title, summary, short = _headline(f, lang)
+    risks = [Risk(level=r.level, kind=r.kind, text=risk_text(r, f, lang)) for r in f.risks]
+    steps = next_steps(f, lang)
+    effort = f.effort
+    effort_text = (
+        f"Трудоёмкость {effort.score}/5 ({_EFFORT['ru'][effort.score]})"
+        if ru
+        else f"Effort {effort.score}/5 ({_EFFORT['en'][effort.score]})"
+    )
+    if effort.estimated_hours:
+        effort_text += f", ≈{effort.estimated_hours} ч" if ru else f", about {effort.estimated_hours} h"
+    top_risk = max(risks, key=lambda r: ("low", "medium", "high").index(r.level), default=None)
+    conf = _CONFIDENCE[lang][f.confidence_label]
+    details = (
+        f"{f.resource_name}: {f.spec_text or f.resource_type}, {f.provider_name}, {f.region}. {effort_text}. "
+        f"Уверенность: {conf}."
+        if ru
+        else f"{f.resource_name}: {f.spec_text or f.resource_type}, {f.provider_name}, {f.region}. {effort_text}. "
+        f"Confidence: {conf}."
+    )
+    if top_risk:
+        details += (
+            f" Главный риск ({_LEVEL[lang][top_risk.level]}): {top_risk.text}"
+            if ru
+            else f" Main risk ({top_risk.level}): {top_risk.text}"
+        )
+    how = (
+        f"Экономия = текущая стоимость − стоимость после изменения: {amount(f.current_monthly, lang)} − "
+        f"{amount(f.target_monthly, lang)} = {amount(f.monthly_savings, lang)}; за год × 12 = "
+        f"{amount(f.yearly_savings, lang)}; {pct(f.savings_percent, lang)} от текущей стоимости."
+        if ru
+        else f"Savings = current cost − cost after the change: {amount(f.current_monthly, lang)} − "
+        f"{amount(f.target_monthly, lang)} = {amount(f.monthly_savings, lang)}; per year × 12 = "
+        f"{amount(f.yearly_savings, lang)}; {pct(f.savings_percent, lang)} of the current cost."
+    )
+    if f.target_sku and f.rec_type.startswith("cross_provider"):
+        how += (
+            f" Цена замены — {f.target_sku} ({f.target_provider_name}) из каталога цен"
+            f"{' ' + f.catalog_version if f.catalog_version else ''}."
+            if ru
+            else f" The replacement price is {f.target_sku} ({f.target_provider_name}) from the price catalog"
+            f"{' ' + f.catalog_version if f.catalog_version else ''}."
+        )
+    lines = [
+        f"**{title}**",
+        "",
+        summary,
+        "",
+        details,
+        "",
+        f"**{'Как посчитано' if ru else 'How it is calculated'}:** {how}",
+        "",
+        f"**{'Риски' if ru else 'Risks'}:**",
+    ]
+    lines += [f"- {_LEVEL[lang][r.level]}: {r.text}" for r in risks]
+    lines += ["", f"**{'Следующие шаги' if ru else 'Next steps'}:**"]
+    lines += [f"{i}. {s}" for i, s in enumerate(steps, start=1)]
+    detailed = [
+        strong(f"{'Экономия' if ru else 'Save'} {amount(f.monthly_savings, lang)}")
+        + (" (" + esc(pct(f.savings_percent, lang)) + ")"),
+        esc(summary),
+        esc(effort_text + "."),
+    ]
+    if top_risk:
+        detailed.append(esc(f"Риск: {top_risk.text}" if ru else f"Risk: {top_risk.text}"))
+    return Rendered(
+        title=title,
+        summary=summary,
+        details=details,
+        how_calculated=how,
+        risks=risks,
+        next_steps=steps,
+        text="\n".join(lines),
+        short_html=fit(short, SHORT_LIMIT),
+        detailed_html=fit(detailed, DETAILED_LIMIT),
+    )

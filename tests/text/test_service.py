@@ -1,0 +1,365 @@
+"""Recommendation text over HTTP on the demo data: every type in both languages with numbers equal
+to the tools' numbers; model prose checked number by number (scripted LLM server); the facts
+version re-keys the cache; tenant isolation; inert HTML."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from infrazen_agent.agent.grounding import trace
+from infrazen_agent.app import create_app
+from infrazen_agent.auth import Principal
+from infrazen_agent.config import Settings
+from infrazen_agent.text.html import DETAILED_LIMIT, SHORT_LIMIT, visible_length
+from infrazen_agent.tools import get_registry
+from infrazen_agent.tools.registry import ToolContext
+from tests.support.data_fixtures import MAIN_TENANT, SMALL_TENANT, USD_TENANT, DemoIds
+from tests.support.llm_server import Reply, ScriptedLLMServer
+
+REC_TYPES = [
+    "cross_provider_server",
+    "cross_provider_dbaas",
+    "rightsize_cpu",
+    "stopped_server",
+    "old_snapshot",
+    "unused_ip",
+]
+URL = "/v1/generate/recommendation-text"
+
+
+async def _client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(["generate_text"], settings)
+    await app.state.runtime.ensure_started()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a") as c:
+        c.runtime = app.state.runtime  # type: ignore[attr-defined]
+        yield c
+    await app.state.runtime.stop()
+
+
+@pytest.fixture
+async def text_client(seeded_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async for c in _client(seeded_settings):
+        yield c
+
+
+@pytest.fixture
+async def llm_text_client(llm_settings: Callable[..., Settings], seeded_db: str) -> AsyncIterator[httpx.AsyncClient]:
+    async for c in _client(llm_settings(database_url=seeded_db)):
+        yield c
+
+
+async def tool(client: httpx.AsyncClient, tenant: str, name: str, **args: Any) -> dict[str, Any]:
+    ctx = ToolContext(runtime=client.runtime, principal=Principal("t", tenant))  # type: ignore[attr-defined]
+    result = await get_registry().call(name, args, ctx)
+    assert result.ok, result.error
+    assert result.data is not None
+    return result.data
+
+
+def owner_headers(auth: Callable[..., dict[str, str]], demo: DemoIds, tenant: str) -> dict[str, str]:
+    return auth(demo.owner(tenant), tenant)
+
+
+@pytest.mark.parametrize("rec_type", REC_TYPES)
+@pytest.mark.parametrize("language", ["ru", "en"])
+async def test_every_type_both_languages_numbers_come_from_tools(
+    text_client: httpx.AsyncClient,
+    auth: Callable[..., dict[str, str]],
+    demo: DemoIds,
+    rec_type: str,
+    language: str,
+) -> None:
+    rec_id = demo.recommendation(MAIN_TENANT, rec_type)
+    r = await text_client.post(
+        URL,
+        json={"recommendation_id": rec_id, "language": language},
+        headers=owner_headers(auth, demo, MAIN_TENANT),
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    rec = await tool(text_client, MAIN_TENANT, "get_recommendation", recommendation_id=rec_id)
+    assert body["monthly_savings"] == rec["savings_monthly"]
+    assert body["yearly_savings"]["amount"] == pytest.approx(rec["savings_monthly"]["amount"] * 12, abs=0.01)
+    assert body["yearly_savings"]["period"] == "year" and body["monthly_savings"]["period"] == "month"
+    assert body["savings_percent"] == pytest.approx(rec["savings_pct"], abs=0.06)
+    assert (body["language"], body["generator"], body["mode"]) == (language, "deterministic", "offline")
+    assert 1 <= body["effort"]["score"] <= 5 and body["risks"] and body["next_steps"]
+    # Every number in every text field traces to the tools' output (the checker finds none invented).
+    facts: list[Any] = [rec]
+    if rec.get("target"):
+        facts.append(
+            await tool(
+                text_client,
+                MAIN_TENANT,
+                "get_prices_for_skus",
+                skus=[{"provider": rec["target"]["provider"], "sku": rec["target"]["sku"]}],
+            )
+        )
+    facts.append(await tool(text_client, MAIN_TENANT, "estimate_migration_effort", recommendation_id=rec_id))
+    with contextlib.suppress(AssertionError):  # no snapshot for this resource type
+        facts.append(await tool(text_client, MAIN_TENANT, "get_latest_snapshot", resource_id=rec["resource"]["id"]))
+    for field in ("title", "summary", "details", "how_calculated", "text"):
+        grounding = trace(body[field], facts)
+        assert grounding.ok, (field, [n.mention.text for n in grounding.untraced], body[field])
+    for field, limit in (
+        ("short_description_html", SHORT_LIMIT),
+        ("detailed_description_html", DETAILED_LIMIT),
+    ):
+        assert visible_length(body[field]) <= limit
+        assert "<strong>" in body[field]
+
+
+async def test_savings_equal_current_minus_catalog_price(
+    text_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], demo: DemoIds
+) -> None:
+    rec_id = demo.recommendation(MAIN_TENANT, "cross_provider_dbaas")
+    body = (
+        await text_client.post(URL, json={"recommendation_id": rec_id}, headers=owner_headers(auth, demo, MAIN_TENANT))
+    ).json()
+    rec = await tool(text_client, MAIN_TENANT, "get_recommendation", recommendation_id=rec_id)
+    price = await tool(
+        text_client,
+        MAIN_TENANT,
+        "get_prices_for_skus",
+        skus=[{"provider": rec["target"]["provider"], "sku": rec["target"]["sku"]}],
+    )
+    target = price["prices"][0]["monthly_price"]["amount"] * rec["target"]["quantity"]
+    assert body["monthly_savings"]["amount"] == pytest.approx(rec["current_monthly"]["amount"] - target, abs=0.01)
+    assert body["language"] == "ru"  # the demo owner's language is the default
+
+
+async def test_resource_path_picks_best_candidate(
+    text_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], demo: DemoIds
+) -> None:
+    rec = await tool(
+        text_client,
+        MAIN_TENANT,
+        "get_recommendation",
+        recommendation_id=demo.recommendation(MAIN_TENANT, "cross_provider_server"),
+    )
+    res_id = rec["resource"]["id"]
+    alts = await tool(text_client, MAIN_TENANT, "list_top_alternatives", resource_id=res_id)
+    second = alts["alternatives"][1]
+    headers = owner_headers(auth, demo, MAIN_TENANT)
+    r = await text_client.post(URL, json={"resource_id": res_id, "language": "en"}, headers=headers)
+    assert r.status_code == 200, r.text
+    best = alts["alternatives"][0]
+    assert r.json()["monthly_savings"]["amount"] == pytest.approx(-best["delta"]["amount"], abs=0.01)
+    r2 = await text_client.post(
+        URL,
+        json={
+            "resource_id": res_id,
+            "candidate_skus": [second["sku"]],
+            "target_provider": second["provider"],
+        },
+        headers=headers,
+    )
+    assert r2.status_code == 200, r2.text
+    assert r2.json()["monthly_savings"]["amount"] == pytest.approx(-second["delta"]["amount"], abs=0.01)
+    r3 = await text_client.post(URL, json={"resource_id": res_id, "candidate_skus": ["no-such-sku"]}, headers=headers)
+    assert r3.status_code == 404
+
+
+async def test_cache_hit_and_price_change_rekeys(
+    text_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], demo: DemoIds, seeded_db: str
+) -> None:
+    rec_id = demo.recommendation(MAIN_TENANT, "cross_provider_server")
+    headers = owner_headers(auth, demo, MAIN_TENANT)
+    first = (await text_client.post(URL, json={"recommendation_id": rec_id}, headers=headers)).json()
+    second = (await text_client.post(URL, json={"recommendation_id": rec_id}, headers=headers)).json()
+    assert (first["cached"], second["cached"]) == (False, True)
+    assert second["facts_version"] == first["facts_version"] and second["text"] == first["text"]
+    rec = await tool(text_client, MAIN_TENANT, "get_recommendation", recommendation_id=rec_id)
+    with psycopg.connect(seeded_db, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE price_catalog SET monthly_price = monthly_price + 1 WHERE provider = %s AND sku = %s",
+            (rec["target"]["provider"], rec["target"]["sku"]),
+        )
+    third = (await text_client.post(URL, json={"recommendation_id": rec_id}, headers=headers)).json()
+    assert third["cached"] is False and third["facts_version"] != first["facts_version"]
+    with psycopg.connect(seeded_db, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO utilization_snapshots (tenant_id, resource_id, taken_at, window_days, status,"
+            " cpu_avg_pct, cpu_p95_pct, ram_avg_pct, ram_p95_pct) VALUES (%s, %s, now(), 30, 'running',"
+            " 5, 9, 20, 30)",
+            (MAIN_TENANT, rec["resource"]["id"]),
+        )
+    fourth = (await text_client.post(URL, json={"recommendation_id": rec_id}, headers=headers)).json()
+    assert fourth["cached"] is False and fourth["facts_version"] != third["facts_version"]
+
+
+async def test_other_tenants_ids_are_404_like_missing_ones(
+    text_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], demo: DemoIds
+) -> None:
+    foreign_rec = demo.recommendation(MAIN_TENANT, "unused_ip")
+    foreign_res = demo.resource(MAIN_TENANT, "server")
+    headers = owner_headers(auth, demo, SMALL_TENANT)
+    answers = [
+        await text_client.post(URL, json={"recommendation_id": foreign_rec}, headers=headers),
+        await text_client.post(URL, json={"recommendation_id": 987654321}, headers=headers),
+        await text_client.post(URL, json={"resource_id": foreign_res}, headers=headers),
+    ]
+    assert [a.status_code for a in answers] == [404, 404, 404]
+
+    def shape(r: httpx.Response) -> str:
+        return re.sub(r"\d+", "N", r.json()["error"]["message"])
+
+    assert shape(answers[0]) == shape(answers[1])  # same answer as a missing id: nothing to probe
+    assert MAIN_TENANT not in json.dumps([a.json() for a in answers])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"recommendation_id": 1, "resource_id": 2},
+        {"recommendation_id": 0},
+        {"recommendation_id": "x"},
+        {"recommendation_id": 1, "target_provider": "yandex"},
+        {"recommendation_id": 1, "tenant_id": "2002"},
+        {"recommendation_id": 1, "language": "de"},
+    ],
+)
+async def test_bad_bodies_are_422(
+    text_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], body: dict[str, Any]
+) -> None:
+    r = await text_client.post(URL, json=body, headers=auth("u", MAIN_TENANT))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_input"
+
+
+async def test_xss_in_resource_name_comes_out_inert(
+    text_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], demo: DemoIds, seeded_db: str
+) -> None:
+    rec_id = demo.recommendation(MAIN_TENANT, "cross_provider_server")
+    rec = await tool(text_client, MAIN_TENANT, "get_recommendation", recommendation_id=rec_id)
+    evil = '<img src=x onerror=alert(1)><script>alert(2)</script>"'
+    with psycopg.connect(seeded_db, autocommit=True) as conn:
+        conn.execute("UPDATE resources SET name = %s, updated_at = now() WHERE id = %s", (evil, rec["resource"]["id"]))
+    for lang in ("ru", "en"):
+        body = (
+            await text_client.post(
+                URL,
+                json={"recommendation_id": rec_id, "language": lang},
+                headers=owner_headers(auth, demo, MAIN_TENANT),
+            )
+        ).json()
+        for field in ("short_description_html", "detailed_description_html"):
+            html = body[field]
+            assert "<img" not in html and "<script" not in html and "onerror=alert" not in html.replace("&", "")
+            tags = {t.split(">")[0].split(" ")[0] for t in html.split("<")[1:]}
+            assert tags <= {"strong", "/strong", "span", "/span"}, tags
+
+
+async def test_usd_tenant_speaks_dollars(
+    text_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], demo: DemoIds
+) -> None:
+    recs = demo.tenant(USD_TENANT)["recommendations"]
+    rec_type = next(t for t in REC_TYPES if recs.get(t, {}).get("ids"))
+    r = await text_client.post(
+        URL,
+        json={"recommendation_id": recs[rec_type]["ids"][0], "language": "en"},
+        headers=owner_headers(auth, demo, USD_TENANT),
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["monthly_savings"]["currency"] == "USD" and "$" in r.json()["title"]
+
+
+def _prose(**fields: str) -> Reply:
+    return Reply(text=json.dumps(fields, ensure_ascii=False))
+
+
+async def test_model_prose_is_used_when_every_number_checks_out(
+    llm_text_client: httpx.AsyncClient,
+    llm_server: ScriptedLLMServer,
+    auth: Callable[..., dict[str, str]],
+    demo: DemoIds,
+) -> None:
+    rec_id = demo.recommendation(MAIN_TENANT, "stopped_server")
+    rec = await tool(llm_text_client, MAIN_TENANT, "get_recommendation", recommendation_id=rec_id)
+    saving = rec["savings_monthly"]["amount"]
+    llm_server.script(
+        _prose(
+            title=f"Save {saving:.2f} RUB/month on {rec['resource']['name']}",
+            summary="The stopped server's disk is still billed.",
+            details="Snapshot first, then delete.",
+            text=f"**Save {saving:.2f} RUB/month**",
+        )
+    )
+    r = await llm_text_client.post(
+        URL,
+        json={"recommendation_id": rec_id, "language": "en"},
+        headers=owner_headers(auth, demo, MAIN_TENANT),
+    )
+    body = r.json()
+    assert (body["generator"], body["mode"], body["model"]) == ("llm", "online", "openai/scripted-text")
+    assert body["title"].startswith("Save") and body["grounding"]["ok"] is True
+    assert body["monthly_savings"]["amount"] == saving  # structured numbers always from facts
+    sent = json.dumps(llm_server.requests[0]["messages"], ensure_ascii=False)
+    assert "FACTS" in sent and str(saving) in sent
+
+
+async def test_invented_number_is_retried_then_replaced_by_deterministic_text(
+    llm_text_client: httpx.AsyncClient,
+    llm_server: ScriptedLLMServer,
+    auth: Callable[..., dict[str, str]],
+    demo: DemoIds,
+) -> None:
+    rec_id = demo.recommendation(MAIN_TENANT, "old_snapshot")
+    invented = _prose(title="Save 99 999 RUB/month", summary="Trust me.", details="Now.", text="99 999 RUB/month")
+    llm_server.script(invented, invented)
+    r = await llm_text_client.post(
+        URL,
+        json={"recommendation_id": rec_id, "language": "en"},
+        headers=owner_headers(auth, demo, MAIN_TENANT),
+    )
+    body = r.json()
+    assert body["generator"] == "deterministic" and body["mode"] == "online"
+    assert "99 999" not in body["text"] and "99,999" not in body["text"]
+    assert len(llm_server.requests) == 2
+    retry_note = llm_server.requests[1]["messages"][-1]["content"]
+    assert "99 999" in retry_note and "not in FACTS" in retry_note
+
+
+async def test_invented_number_then_good_retry_is_accepted(
+    llm_text_client: httpx.AsyncClient,
+    llm_server: ScriptedLLMServer,
+    auth: Callable[..., dict[str, str]],
+    demo: DemoIds,
+) -> None:
+    rec_id = demo.recommendation(MAIN_TENANT, "unused_ip")
+    llm_server.script(
+        _prose(title="Save 12 345 RUB", summary="x", details="y", text="z"),
+        _prose(title="Release the address", summary="Unused.", details="Check DNS.", text="Done."),
+    )
+    body = (
+        await llm_text_client.post(
+            URL, json={"recommendation_id": rec_id}, headers=owner_headers(auth, demo, MAIN_TENANT)
+        )
+    ).json()
+    assert body["generator"] == "llm" and body["title"] == "Release the address"
+
+
+async def test_model_outage_falls_back_and_is_not_cached(
+    llm_text_client: httpx.AsyncClient,
+    llm_server: ScriptedLLMServer,
+    auth: Callable[..., dict[str, str]],
+    demo: DemoIds,
+) -> None:
+    rec_id = demo.recommendation(MAIN_TENANT, "rightsize_cpu")
+    llm_server.script(*[Reply(status=500) for _ in range(12)])
+    headers = owner_headers(auth, demo, MAIN_TENANT)
+    body = (await llm_text_client.post(URL, json={"recommendation_id": rec_id}, headers=headers)).json()
+    assert body["generator"] == "deterministic" and body["cached"] is False
+    llm_server.reset()
+    again = (
+        await llm_text_client.post(URL, json={"recommendation_id": rec_id, "mode": "deterministic"}, headers=headers)
+    ).json()
+    assert again["generator"] == "deterministic" and again["mode"] == "offline"
