@@ -72,15 +72,11 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) ->
 
 
 def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [*CLI, "serve"], env=_env(data_dir, port), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+    return subprocess.Popen([*CLI, "serve"], env=_env(data_dir, port), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
 def _token(data_dir: Path, *args: str) -> str:
-    out = subprocess.run(
-        [*CLI, "token", *args], env=_env(data_dir, 0), capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([*CLI, "token", *args], env=_env(data_dir, 0), capture_output=True, text=True, check=True)
     return out.stdout.strip()
 
 
@@ -140,9 +136,7 @@ def test_token_command_mints_a_verifiable_token(data_dir: Path) -> None:
     from infrazen_agent.auth import verify_token
     from infrazen_agent.config import Settings
 
-    token = _token(
-        data_dir, "--user", "alice", "--tenant", "acme", "--role", "admin", "--demo", "--ttl", "120"
-    )
+    token = _token(data_dir, "--user", "alice", "--tenant", "acme", "--role", "admin", "--demo", "--ttl", "120")
     settings = Settings(_env_file=None, agent_service_jwt_secret=SECRET)  # type: ignore[call-arg]
     p = verify_token(settings, token)
     assert (p.user_id, p.tenant_id, p.roles, p.demo) == ("alice", "acme", ("admin",), True)
@@ -154,3 +148,29 @@ def test_migrate_is_idempotent(pg_admin_url: str, database_url: str) -> None:
     second = subprocess.run([*CLI, "migrate"], env=env, capture_output=True, text=True, check=True)
     assert '"applied": [1' in first.stdout
     assert second.stdout.strip() == '{"applied": []}'
+
+
+@pytest.mark.slow
+def test_cli_beside_serve_leaves_it_alone_and_crash_leftovers_are_taken_over(data_dir: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = _serve(data_dir, port)
+    try:
+        _wait_ready(url, proc)
+        # A second process on the same data dir (migrate starts/adopts the embedded postgres).
+        subprocess.run([*CLI, "migrate"], env=_env(data_dir, 0), capture_output=True, check=True, timeout=60)
+        assert httpx.get(f"{url}/v1/ready", timeout=5).status_code == 200, "serve lost its database"
+    finally:
+        proc.kill()  # a crash: nothing gets to stop postgres and redis
+        proc.wait(timeout=30)
+    assert processes_mentioning(str(data_dir)), "the crash leaves the servers running"
+    proc = _serve(data_dir, port)
+    try:
+        _wait_ready(url, proc)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    deadline = time.monotonic() + 10
+    while processes_mentioning(str(data_dir)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_mentioning(str(data_dir)) == [], "leftovers of the crashed run were not taken over"

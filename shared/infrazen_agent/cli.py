@@ -58,9 +58,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 def _token_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--user", required=True)
     p.add_argument("--tenant", help="tenant id (default: the user id)")
-    p.add_argument(
-        "--role", action="append", choices=["viewer", "analyst", "admin"], help="repeatable; default viewer"
-    )
+    p.add_argument("--role", action="append", choices=["viewer", "analyst", "admin"], help="repeatable; default viewer")
     p.add_argument("--demo", action="store_true", help="mark the principal as the read-only demo user")
     p.add_argument("--ttl", type=int, default=3600, help="seconds until expiry (default 3600)")
 
@@ -69,11 +67,7 @@ def _token_args(p: argparse.ArgumentParser) -> None:
 def token(args: argparse.Namespace, settings: Settings) -> int:
     from .auth import mint_token
 
-    print(
-        mint_token(
-            settings, user=args.user, tenant=args.tenant, roles=args.role, demo=args.demo, ttl_s=args.ttl
-        )
-    )
+    print(mint_token(settings, user=args.user, tenant=args.tenant, roles=args.role, demo=args.demo, ttl_s=args.ttl))
     return 0
 
 
@@ -120,4 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the imported module's main: command modules register into `infrazen_agent.cli`, not `__main__`.
+    from infrazen_agent.cli import main as _main
+
+    sys.exit(_main())

@@ -8,6 +8,7 @@ running after the owner stops. A server found already running (a crashed earlier
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -98,6 +99,42 @@ def _pg_system_user(paths: list[Path]) -> str | None:
     return user
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class _Owner:
+    """Who started an embedded server. A server found running is adopted: taken over (and stopped
+    at exit) when its owner is gone — a crashed earlier run — and left alone when its owner is
+    alive (e.g. `infrazen-agent demo` while `serve` runs)."""
+
+    def __init__(self, root: Path):
+        self.path = root / "owner.pid"
+
+    def claim(self) -> None:
+        self.path.write_text(str(os.getpid()))
+
+    def other_alive(self) -> bool:
+        try:
+            pid = int(self.path.read_text().strip())
+        except (OSError, ValueError):
+            return False
+        return pid != os.getpid() and _pid_alive(pid)
+
+    def release(self) -> None:
+        try:
+            if int(self.path.read_text().strip()) == os.getpid():
+                self.path.unlink()
+        except (OSError, ValueError):
+            pass
+
+
 class EmbeddedPostgres:
     """A PostgreSQL cluster in `<root>/pgdata`, listening only on a Unix socket."""
 
@@ -106,6 +143,7 @@ class EmbeddedPostgres:
         self.pgdata = self.root / "pgdata"
         self.socket_dir = _socket_dir(self.root / "run")
         self.log_file = self.root / "postgres.log"
+        self.owner = _Owner(self.root)
         self.owned = False
         self._user: str | None = None
 
@@ -143,19 +181,28 @@ class EmbeddedPostgres:
             if code != 0:
                 raise RuntimeError(f"initdb failed: {out}")
         if self.is_running():
-            log.warning("adopting an already running embedded postgres", extra={"pgdata": str(self.pgdata)})
-            self.owned = True
+            self.owned = not self.owner.other_alive()
+            if self.owned:
+                self.owner.claim()
+            log.warning(
+                "using an already running embedded postgres",
+                extra={"pgdata": str(self.pgdata), "taken_over": self.owned},
+            )
             return self.url
         opts = f"-k {self.socket_dir} -c listen_addresses='' -c max_connections=200"
         code, out = self._pg_ctl("start", "-w", "-t", "60", "-l", str(self.log_file), "-o", opts)
         if code != 0:
             raise RuntimeError(f"embedded postgres did not start: {out} (log: {self.log_file})")
         self.owned = True
+        self.owner.claim()
         return self.url
 
     def stop(self) -> None:
-        if self.is_running():
+        """Stop the server if this process owns it (started or took it over)."""
+        if self.owned and self.is_running():
             self._pg_ctl("stop", "-w", "-t", "30", "-m", "fast")
+        if self.owned:
+            self.owner.release()
         self.owned = False
 
 
@@ -166,6 +213,8 @@ class EmbeddedRedis:
         self.root = root.resolve()
         self.socket_path = _socket_dir(self.root) / "redis.sock"
         self.proc: subprocess.Popen[bytes] | None = None
+        self.owner = _Owner(self.root)
+        self.adopted = False
 
     @property
     def url(self) -> str:
@@ -186,7 +235,13 @@ class EmbeddedRedis:
     def start(self) -> str:
         self.root.mkdir(parents=True, exist_ok=True)
         if self._ping():
-            log.warning("adopting an already running embedded redis", extra={"socket": str(self.socket_path)})
+            self.adopted = not self.owner.other_alive()
+            if self.adopted:
+                self.owner.claim()
+            log.warning(
+                "using an already running embedded redis",
+                extra={"socket": str(self.socket_path), "taken_over": self.adopted},
+            )
             return self.url
         self.socket_path.unlink(missing_ok=True)
         args = [
@@ -220,6 +275,7 @@ class EmbeddedRedis:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self._ping():
+                self.owner.claim()
                 return self.url
             if self.proc.poll() is not None:
                 break
@@ -227,9 +283,23 @@ class EmbeddedRedis:
         self.stop()
         raise RuntimeError(f"embedded redis did not start (log: {self.root / 'redis.log'})")
 
+    def _command(self, command: bytes) -> None:
+        with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(10)
+            s.connect(str(self.socket_path))
+            s.sendall(command)
+            s.recv(64)
+
     def stop(self) -> None:
+        """Stop the server if this process started it or took it over from a dead owner."""
+        if self.adopted:
+            self._command(b"SHUTDOWN SAVE\r\n")
+            self.adopted = False
+            self.owner.release()
+            return
         if self.proc is None:
             return
+        self.owner.release()
         if self.proc.poll() is None:
             self.proc.terminate()  # SIGTERM: redis saves and exits
             try:

@@ -3,7 +3,7 @@ OpenAI-compatible server and settings pointing the service at it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -51,11 +51,30 @@ def llm_server(llm_server_session: ScriptedLLMServer) -> Iterator[ScriptedLLMSer
 
 
 @pytest.fixture
-def llm_settings(make_settings: Callable[..., Settings], llm_server: ScriptedLLMServer
-                 ) -> Callable[..., Settings]:
+def llm_settings(make_settings: Callable[..., Settings], llm_server: ScriptedLLMServer) -> Callable[..., Settings]:
     """`llm_settings(**overrides)` -> Settings wired to the scripted server and the test databases."""
 
     def build(**overrides: Any) -> Settings:
         return make_settings(**llm_settings_overrides(llm_server, **overrides))
 
     return build
+
+
+@pytest.fixture
+async def make_gateway(llm_settings: Callable[..., Settings]) -> AsyncIterator[Callable[..., Awaitable[Any]]]:
+    """`await make_gateway(**settings_overrides)` -> a started runtime's LLMGateway on the scripted
+    server (Postgres and Redis of this test); runtimes are stopped at the end."""
+    from infrazen_agent.llm import get_gateway
+    from infrazen_agent.runtime import Runtime
+
+    runtimes: list[Runtime] = []
+
+    async def build(**overrides: Any) -> Any:
+        runtime = Runtime(llm_settings(**overrides))
+        runtimes.append(runtime)
+        await runtime.ensure_started()
+        return get_gateway(runtime)
+
+    yield build
+    for runtime in runtimes:
+        await runtime.stop()

@@ -65,10 +65,12 @@ class ScriptedLLMServer:
         self._lock = threading.Lock()
         self.requests: list[dict[str, Any]] = []
         self.default_reply = Reply(text="ok")
-        self.app = Starlette(routes=[
-            Route("/v1/chat/completions", self._completions, methods=["POST"]),
-            Route("/v1/models", self._models, methods=["GET"]),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route("/v1/chat/completions", self._completions, methods=["POST"]),
+                Route("/v1/models", self._models, methods=["GET"]),
+            ]
+        )
         self._server: LiveServer | None = None
 
     # --- test API
@@ -116,15 +118,19 @@ class ScriptedLLMServer:
         if reply.status != 200:
             if reply.delay_first_token_s:
                 await asyncio.sleep(reply.delay_first_token_s)
-            error = reply.error_body or {"error": {"message": f"scripted status {reply.status}",
-                                                   "type": "server_error", "code": reply.status}}
+            error = reply.error_body or {
+                "error": {
+                    "message": f"scripted status {reply.status}",
+                    "type": "server_error",
+                    "code": reply.status,
+                }
+            }
             headers = {"retry-after": str(reply.retry_after_s)} if reply.retry_after_s is not None else None
             return JSONResponse(error, status_code=reply.status, headers=headers)
         model = reply.model or str(body.get("model", "scripted"))
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            return StreamingResponse(self._sse(reply, model, include_usage),
-                                     media_type="text/event-stream")
+            return StreamingResponse(self._sse(reply, model, include_usage), media_type="text/event-stream")
         if reply.delay_first_token_s:
             await asyncio.sleep(reply.delay_first_token_s)
         return JSONResponse(self._full(reply, model))
@@ -133,8 +139,11 @@ class ScriptedLLMServer:
     @staticmethod
     def _usage(reply: Reply) -> dict[str, Any]:
         prompt, completion = reply.usage
-        usage: dict[str, Any] = {"prompt_tokens": prompt, "completion_tokens": completion,
-                                 "total_tokens": prompt + completion}
+        usage: dict[str, Any] = {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+        }
         if reply.cost is not None:
             usage["cost"] = reply.cost
         return usage
@@ -147,35 +156,68 @@ class ScriptedLLMServer:
         message: dict[str, Any] = {"role": "assistant", "content": reply.text or None}
         if reply.tool_calls:
             message["tool_calls"] = [
-                {"id": tc.id or f"call_{i}_{uuid.uuid4().hex[:8]}", "type": "function",
-                 "function": {"name": tc.name, "arguments": tc.arguments}}
+                {
+                    "id": tc.id or f"call_{i}_{uuid.uuid4().hex[:8]}",
+                    "type": "function",
+                    "function": {"name": tc.name, "arguments": tc.arguments},
+                }
                 for i, tc in enumerate(reply.tool_calls)
             ]
-        return {"id": f"chatcmpl-{uuid.uuid4().hex[:12]}", "object": "chat.completion",
-                "created": int(time.time()), "model": model,
-                "choices": [{"index": 0, "message": message, "finish_reason": self._finish(reply)}],
-                "usage": self._usage(reply)}
+        return {
+            "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [{"index": 0, "message": message, "finish_reason": self._finish(reply)}],
+            "usage": self._usage(reply),
+        }
 
     def _chunks(self, reply: Reply, model: str, include_usage: bool) -> list[dict[str, Any]]:
         cid, created = f"chatcmpl-{uuid.uuid4().hex[:12]}", int(time.time())
 
         def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
-            return {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
-                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+            return {
+                "id": cid,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            }
 
         chunks = [chunk({"role": "assistant", "content": ""})]
         chunks += [chunk({"content": piece}) for piece in _fragments(reply.text, reply.chunk_size)]
         for index, tc in enumerate(reply.tool_calls):
             # Like OpenAI: id + name first (empty arguments), then argument fragments by index.
-            chunks.append(chunk({"tool_calls": [{
-                "index": index, "id": tc.id or f"call_{index}_{uuid.uuid4().hex[:8]}",
-                "type": "function", "function": {"name": tc.name, "arguments": ""}}]}))
-            chunks += [chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
-                       for piece in _fragments(tc.arguments, reply.chunk_size)]
+            chunks.append(
+                chunk(
+                    {
+                        "tool_calls": [
+                            {
+                                "index": index,
+                                "id": tc.id or f"call_{index}_{uuid.uuid4().hex[:8]}",
+                                "type": "function",
+                                "function": {"name": tc.name, "arguments": ""},
+                            }
+                        ]
+                    }
+                )
+            )
+            chunks += [
+                chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+                for piece in _fragments(tc.arguments, reply.chunk_size)
+            ]
         chunks.append(chunk({}, self._finish(reply)))
         if include_usage:
-            chunks.append({"id": cid, "object": "chat.completion.chunk", "created": created,
-                           "model": model, "choices": [], "usage": self._usage(reply)})
+            chunks.append(
+                {
+                    "id": cid,
+                    "object": "chat.completion.chunk",
+                    "created": created,
+                    "model": model,
+                    "choices": [],
+                    "usage": self._usage(reply),
+                }
+            )
         return chunks
 
     async def _sse(self, reply: Reply, model: str, include_usage: bool) -> AsyncIterator[bytes]:
@@ -183,6 +225,9 @@ class ScriptedLLMServer:
             await asyncio.sleep(reply.delay_first_token_s)
         for n, payload in enumerate(self._chunks(reply, model, include_usage)):
             if reply.cut_after_chunks is not None and n >= reply.cut_after_chunks:
+                # Let the client read what was sent: the abort may reset the connection, and a
+                # reset discards data still unread in the client's socket buffer.
+                await asyncio.sleep(0.1)
                 raise _CutConnection("scripted cut")
             if n and reply.delay_between_chunks_s:
                 await asyncio.sleep(reply.delay_between_chunks_s)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from ..deps import CurrentPrincipal, RuntimeDep
 from ..text.model import TextRequest, TextResponse
-from ..text.service import generate
+from ..text.service import generate_json
 
 router = APIRouter(tags=["generate_text"])
 
@@ -28,5 +28,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 )
 async def recommendation_text(
     body: TextRequest, request: Request, principal: CurrentPrincipal, runtime: RuntimeDep
-) -> TextResponse:
-    return await generate(runtime, principal, body, request_id=getattr(request.state, "request_id", None))
+) -> Response:
+    # Bytes straight through: a cache hit is never parsed and re-serialised.
+    raw = await generate_json(runtime, principal, body, request_id=getattr(request.state, "request_id", None))
+    return Response(raw, media_type="application/json")

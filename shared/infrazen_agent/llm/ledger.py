@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from psycopg_pool import AsyncConnectionPool
-
+from ..db import Pool
 from . import metrics
 from .types import CallMeta, Usage
 
@@ -54,24 +53,43 @@ def observe(entry: LedgerEntry) -> None:
     metrics.LLM_LATENCY.labels(model).observe(entry.latency_ms / 1000)
 
 
-async def record(pool: AsyncConnectionPool, entry: LedgerEntry) -> None:
+async def record(pool: Pool, entry: LedgerEntry) -> None:
     observe(entry)
     m, u = entry.meta, entry.usage
     async with pool.connection() as conn:
-        await conn.execute(_INSERT, (
-            m.tenant_id, m.user_id, m.scenario, m.session_id, m.turn_id, m.request_id, entry.model,
-            entry.provider, entry.streamed, u.prompt_tokens, u.completion_tokens,
-            Decimal(str(u.cost_usd)), u.cost_source, entry.ttft_ms, entry.latency_ms, entry.retries,
-            entry.fallback_used, entry.models_tried, entry.outcome,
-            (entry.error or "")[:500] or None,
-        ))
+        await conn.execute(
+            _INSERT,
+            (
+                m.tenant_id,
+                m.user_id,
+                m.scenario,
+                m.session_id,
+                m.turn_id,
+                m.request_id,
+                entry.model,
+                entry.provider,
+                entry.streamed,
+                u.prompt_tokens,
+                u.completion_tokens,
+                Decimal(str(u.cost_usd)),
+                u.cost_source,
+                entry.ttft_ms,
+                entry.latency_ms,
+                entry.retries,
+                entry.fallback_used,
+                entry.models_tried,
+                entry.outcome,
+                (entry.error or "")[:500] or None,
+            ),
+        )
 
 
-async def spend_since(pool: AsyncConnectionPool, tenant_id: str, since: datetime) -> float:
+async def spend_since(pool: Pool, tenant_id: str, since: datetime) -> float:
     """The tenant's recorded spend since `since` (rebuilds the Redis running total)."""
     async with pool.connection() as conn:
         cur = await conn.execute(
-            "SELECT COALESCE(SUM(cost_usd), 0) AS total FROM llm_calls"
-            " WHERE tenant_id = %s AND created_at >= %s", (tenant_id, since))
+            "SELECT COALESCE(SUM(cost_usd), 0) AS total FROM llm_calls WHERE tenant_id = %s AND created_at >= %s",
+            (tenant_id, since),
+        )
         row = await cur.fetchone()
     return float(row["total"]) if row else 0.0

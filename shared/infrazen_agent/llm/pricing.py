@@ -16,7 +16,7 @@ def _number(value: Any) -> float | None:
     return float(value) if value >= 0 else None
 
 
-def _table_price(table: dict[str, tuple[float, float]], model: str) -> tuple[float, float] | None:
+def table_price(table: dict[str, tuple[float, float]], model: str) -> tuple[float, float] | None:
     # "openrouter/openai/gpt-4o-mini" also matches a table entry "openai/gpt-4o-mini".
     parts = model.split("/")
     for i in range(len(parts)):
@@ -26,13 +26,19 @@ def _table_price(table: dict[str, tuple[float, float]], model: str) -> tuple[flo
     return None
 
 
-def resolve_cost(model: str, prompt_tokens: int, completion_tokens: int, *,
-                 provider_cost: Any, litellm_cost: Any,
-                 table: dict[str, tuple[float, float]]) -> Usage:
+def resolve_cost(
+    model: str,
+    prompt_tokens: int,
+    completion_tokens: int,
+    *,
+    provider_cost: Any,
+    litellm_cost: Any,
+    table: dict[str, tuple[float, float]],
+) -> Usage:
     cost = _number(provider_cost)
     if cost is not None:
         return Usage(prompt_tokens, completion_tokens, cost, "provider")
-    price = _table_price(table, model)
+    price = table_price(table, model)
     if price is not None:
         usd = (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000
         return Usage(prompt_tokens, completion_tokens, round(usd, 8), "price_table")

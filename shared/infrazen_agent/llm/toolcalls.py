@@ -76,7 +76,11 @@ class ToolCallAssembler:
         assembler = cls()
         for index, call in enumerate(tool_calls or []):
             function = _get(call, "function")
-            assembler.add({"index": index, "id": _get(call, "id"),
-                           "function": {"name": _get(function, "name"),
-                                        "arguments": _get(function, "arguments")}})
+            assembler.add(
+                {
+                    "index": index,
+                    "id": _get(call, "id"),
+                    "function": {"name": _get(function, "name"), "arguments": _get(function, "arguments")},
+                }
+            )
         return assembler

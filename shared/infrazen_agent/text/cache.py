@@ -9,7 +9,7 @@ import logging
 
 from ..auth import Principal
 from ..runtime import Runtime
-from .model import TextRequest, TextResponse
+from .model import TextRequest
 
 log = logging.getLogger("infrazen_agent.text.cache")
 PREFIX = "rectext:v1"
@@ -28,17 +28,20 @@ def cache_key(principal: Principal, req: TextRequest, language: str, facts_versi
     return f"{PREFIX}:{principal.tenant_id}:{digest}"
 
 
-async def load(runtime: Runtime, key: str) -> TextResponse | None:
+async def load(runtime: Runtime, key: str) -> bytes | None:
+    """The cached response as JSON with `cached` set to true (served as is: no re-validation)."""
     try:
         raw = await runtime.redis.get(key)
-    except Exception:
+    except Exception:  # a cache outage costs speed, never the answer
         log.warning("text cache read failed", exc_info=True)
         return None
-    return TextResponse.model_validate_json(raw) if raw else None
+    if not isinstance(raw, bytes):
+        return None
+    return raw.replace(b'"cached":false', b'"cached":true', 1)
 
 
-async def store(runtime: Runtime, key: str, response: TextResponse) -> None:
+async def store(runtime: Runtime, key: str, raw: bytes) -> None:
     try:
-        await runtime.redis.set(key, response.model_dump_json(), ex=runtime.settings.text_cache_ttl_s)
+        await runtime.redis.set(key, raw, ex=runtime.settings.text_cache_ttl_s)
     except Exception:
         log.warning("text cache write failed", exc_info=True)

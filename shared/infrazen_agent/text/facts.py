@@ -3,6 +3,7 @@ and turned into savings, effort, risks, confidence and next steps by fixed rules
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from ..data.money import MONTHS_PER_YEAR, Money, money, round2
@@ -121,12 +122,17 @@ def _savings(current: float, target: float, currency: str) -> tuple[Money, Money
 async def from_recommendation(ctx: ToolContext, rec_id: int) -> tuple[Facts, list[dict[str, Any]]]:
     rec = await call(ctx, "get_recommendation", recommendation_id=rec_id)
     res = rec["resource"]
-    snap = await _snapshot(ctx, res["id"])
-    effort = await _effort(ctx, recommendation_id=rec_id)
     target = rec.get("target")
-    prices: dict[str, Any] | None = None
-    if target:
-        prices = await call(ctx, "get_prices_for_skus", skus=[{"provider": target["provider"], "sku": target["sku"]}])
+
+    async def target_prices() -> dict[str, Any] | None:
+        if not target:
+            return None
+        return await call(ctx, "get_prices_for_skus", skus=[{"provider": target["provider"], "sku": target["sku"]}])
+
+    # Independent reads run together: the text's latency is the slowest tool, not their sum.
+    snap, effort, prices = await asyncio.gather(
+        _snapshot(ctx, res["id"]), _effort(ctx, recommendation_id=rec_id), target_prices()
+    )
     current, target_m = _m(rec["current_monthly"]), _m(rec["target_monthly"])
     monthly, yearly, percent = _savings(current.amount, target_m.amount, current.currency)
     projected = None
@@ -193,9 +199,11 @@ async def from_resource(ctx: ToolContext, req: TextRequest) -> tuple[Facts, list
         raise NotFound("no equivalent alternative among the candidates for this resource")
     best = candidates[0]
     res = alts["resource"]
-    snap = await _snapshot(ctx, res["id"])
-    effort = await _effort(ctx, resource_id=res["id"], target_provider=best["provider"])
-    prices = await call(ctx, "get_prices_for_skus", skus=[{"provider": best["provider"], "sku": best["sku"]}])
+    snap, effort, prices = await asyncio.gather(
+        _snapshot(ctx, res["id"]),
+        _effort(ctx, resource_id=res["id"], target_provider=best["provider"]),
+        call(ctx, "get_prices_for_skus", skus=[{"provider": best["provider"], "sku": best["sku"]}]),
+    )
     current, target_m = _m(alts["current_monthly"]), _m(best["monthly"])
     monthly, yearly, percent = _savings(current.amount, target_m.amount, current.currency)
     rec_type = "cross_provider_server" if res["resource_type"] == "server" else "cross_provider_dbaas"

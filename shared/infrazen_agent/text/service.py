@@ -162,18 +162,29 @@ def _parse(content: str) -> dict[str, str] | None:
 async def generate(
     runtime: Runtime, principal: Principal, req: TextRequest, request_id: str | None = None
 ) -> TextResponse:
+    return TextResponse.model_validate_json(await generate_json(runtime, principal, req, request_id))
+
+
+async def generate_json(
+    runtime: Runtime, principal: Principal, req: TextRequest, request_id: str | None = None
+) -> bytes:
+    """The response as JSON bytes; a cache hit is served straight from Redis, never re-parsed."""
     ctx = ToolContext(runtime=runtime, principal=principal, request_id=request_id)
-    lang = language_for(req, None if req.language else await _user_language(ctx))
+    # The stamp is one small query; with it a hit needs no tool call at all.
+    stamp = await facts_stamp(runtime, principal, req)
+    if req.language or (stamp and stamp.user_language):
+        lang = language_for(req, stamp.user_language if stamp else None)
+    else:
+        lang = language_for(req, await _user_language(ctx))
     mode = "offline"
     if req.mode == "auto" and runtime.settings.llm_configured:
         from ..llm import get_gateway
 
         mode = "online" if get_gateway(runtime).is_online() else "offline"
-    # The stamp is one small query; with it a hit needs no tool call at all.
-    version = await facts_stamp(runtime, principal, req)
+    version = stamp.version if stamp else None
     key = cache.cache_key(principal, req, lang, f"{version}:{mode}") if version else None
     if key and (hit := await cache.load(runtime, key)):
-        return hit.model_copy(update={"cached": True})
+        return hit
     if req.recommendation_id is not None:
         facts, _ = await from_recommendation(ctx, req.recommendation_id)
     else:
@@ -182,7 +193,7 @@ async def generate(
         version = _hash(facts.model_dump(mode="json"))
         key = cache.cache_key(principal, req, lang, f"{version}:{mode}")
         if hit := await cache.load(runtime, key):
-            return hit.model_copy(update={"cached": True})
+            return hit
     draft = render(facts, lang)
     response = _response(facts, draft, lang, generator="deterministic", model=None, mode=mode, version=version)
     cacheable = True
@@ -193,7 +204,8 @@ async def generate(
             response = response.model_copy(
                 update={**prose, "generator": "llm", "model": model, "grounding": grounding.to_dict()}
             )
+    raw = response.model_dump_json().encode()
     if cacheable:
         assert key is not None
-        await cache.store(runtime, key, response)
-    return response
+        await cache.store(runtime, key, raw)
+    return raw

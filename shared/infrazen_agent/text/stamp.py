@@ -10,13 +10,16 @@ gathered facts instead (same effect, one round of tool calls more per hit).
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from ..auth import Principal
 from ..runtime import Runtime
 from .model import TextRequest
 
-_REC = """
-SELECT r.updated_at, r.current_monthly, r.target_monthly, r.status, res.updated_at AS res_updated,
+_LANGUAGE = "(SELECT u.language FROM users u WHERE u.id = %(user)s AND u.tenant_id = %(tenant)s) AS user_language"
+
+_REC = f"""
+SELECT {_LANGUAGE}, r.updated_at, r.current_monthly, r.target_monthly, r.status, res.updated_at AS res_updated,
        res.monthly_cost,
        (SELECT max(s.id)::text || '@' || max(s.taken_at)::text FROM utilization_snapshots s
          WHERE s.tenant_id = r.tenant_id AND s.resource_id = r.resource_id) AS snapshot,
@@ -24,11 +27,11 @@ SELECT r.updated_at, r.current_monthly, r.target_monthly, r.status, res.updated_
          WHERE p.provider = r.target_provider AND p.sku = r.target_sku) AS price
   FROM recommendations r
   JOIN resources res ON res.id = r.resource_id AND res.tenant_id = r.tenant_id
- WHERE r.id = %s AND r.tenant_id = %s
+ WHERE r.id = %(subject)s AND r.tenant_id = %(tenant)s
 """
 
-_RESOURCE = """
-SELECT res.updated_at, res.monthly_cost,
+_RESOURCE = f"""
+SELECT {_LANGUAGE}, res.updated_at, res.monthly_cost,
        (SELECT max(s.id)::text || '@' || max(s.taken_at)::text FROM utilization_snapshots s
          WHERE s.tenant_id = res.tenant_id AND s.resource_id = res.id) AS snapshot,
        (SELECT md5(string_agg(p.provider || p.sku || p.monthly_price::text || p.version, ',' ORDER BY p.id))
@@ -36,18 +39,26 @@ SELECT res.updated_at, res.monthly_cost,
          WHERE p.geo = res.geo
            AND p.kind = CASE WHEN res.resource_type = 'server' THEN 'compute' ELSE 'dbaas' END) AS prices
   FROM resources res
- WHERE res.id = %s AND res.tenant_id = %s
+ WHERE res.id = %(subject)s AND res.tenant_id = %(tenant)s
 """
 
 
-async def facts_stamp(runtime: Runtime, principal: Principal, req: TextRequest) -> str | None:
-    """The version, or None when it cannot be stamped here (HTTP source, or an unknown id — the
-    tools then answer with the proper 404)."""
+@dataclass(frozen=True)
+class Stamp:
+    version: str
+    user_language: str | None  # read in the same query: a cache hit needs no tool call
+
+
+async def facts_stamp(runtime: Runtime, principal: Principal, req: TextRequest) -> Stamp | None:
+    """The stamp, or None when it cannot be taken here (HTTP source, or an unknown id — the tools
+    then answer with the proper 404)."""
     if runtime.settings.agent_internal_api_base:
         return None
     sql, subject = (_REC, req.recommendation_id) if req.recommendation_id else (_RESOURCE, req.resource_id)
+    params = {"subject": subject, "tenant": principal.tenant_id, "user": principal.user_id}
     async with runtime.pool.connection() as conn:
-        row = await (await conn.execute(sql, (subject, principal.tenant_id))).fetchone()
+        row = await (await conn.execute(sql, params)).fetchone()
     if row is None:
         return None
-    return hashlib.sha256(repr(sorted(row.items())).encode()).hexdigest()[:16]
+    language = row.pop("user_language")
+    return Stamp(hashlib.sha256(repr(sorted(row.items())).encode()).hexdigest()[:16], language)

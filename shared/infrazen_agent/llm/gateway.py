@@ -1,0 +1,569 @@
+"""The one LLM gateway: model choice, retries with jitter, cooldowns, fallbacks, timeouts,
+streaming with tool calls, the usage ledger and budgets — over `litellm.acompletion`.
+
+Retries, fallbacks and cooldowns are ours rather than `litellm.Router`'s: the first-token timeout,
+a stream cut after text was delivered (never retried: the caller already showed it) and tool-call
+assembly need control of every chunk, and one code path keeps the overhead measurable.
+LiteLLM is imported when the gateway is built for an online configuration, never before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+from ..runtime import Runtime
+from .budget import Budget
+from .cooldown import Cooldowns
+from .ledger import LedgerEntry, observe, record
+from .pricing import resolve_cost
+from .toolcalls import ToolCallAssembler
+from .types import (
+    CallMeta,
+    Done,
+    LLMStreamError,
+    LLMUnavailable,
+    StreamEvent,
+    TextDelta,
+    ToolCallsReady,
+    Usage,
+)
+from .vision import has_images
+
+log = logging.getLogger("infrazen_agent.llm")
+_BACKOFF_BASE_S = 0.2
+_BACKOFF_CAP_S = 2.0
+_NO_COST = Usage(0, 0, 0.0, "unknown")
+# Models this process registered in LiteLLM's (process-wide) map at price 0: never "priced".
+_REGISTERED: set[str] = set()
+
+
+def load_litellm() -> Any:
+    """Imports and quietens LiteLLM (the price map is local: see infrazen_agent.llm)."""
+    import litellm
+
+    litellm.suppress_debug_info = True
+    litellm.drop_params = True  # e.g. stream_options to a server that does not take it
+    return litellm
+
+
+class _AttemptFailed(Exception):
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        *,
+        retryable: bool,
+        cooldown: bool = True,
+        retry_after_s: float | None = None,
+    ):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.retryable = retryable
+        self.cooldown = cooldown
+        self.retry_after_s = retry_after_s
+
+
+@dataclass
+class _Call:
+    """Book-keeping of one gateway call across its attempts."""
+
+    meta: CallMeta
+    streamed: bool
+    t0: float = field(default_factory=time.perf_counter)
+    retries: int = 0
+    models_tried: list[str] = field(default_factory=list)
+    ttft_ms: float | None = None
+    delivered: bool = False  # a text delta reached the caller: the call can no longer be retried
+    recorded: bool = False
+    last_error: str | None = None
+
+    def elapsed_ms(self) -> float:
+        return (time.perf_counter() - self.t0) * 1000
+
+
+@dataclass
+class _StreamResult:
+    text: list[str] = field(default_factory=list)
+    tools: ToolCallAssembler = field(default_factory=ToolCallAssembler)
+    finish_reason: str | None = None
+    usage: Any = None
+    model: str | None = None
+
+
+def _retry_after(exc: Exception) -> float | None:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    value = headers.get("retry-after") if headers is not None else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _classify(exc: Exception, upstream: tuple[type[BaseException], ...]) -> _AttemptFailed:
+    """Upstream failures become attempt failures; anything else is a bug and propagates."""
+    if isinstance(exc, TimeoutError):
+        return _AttemptFailed("timeout", "the model did not answer in time", retryable=True)
+    if not isinstance(exc, upstream):
+        raise exc
+    status = getattr(exc, "status_code", None)
+    text = f"{type(exc).__name__}: {str(exc)[:300]}"
+    if isinstance(status, int) and 400 <= status < 500 and status not in (408, 409, 429):
+        # The request or the model name is wrong for this model: no retry; another model may do.
+        # Bad credentials or an unknown model stay broken, so those cool down.
+        return _AttemptFailed(f"http_{status}", text, retryable=False, cooldown=status in (401, 403, 404))
+    kind = f"http_{status}" if isinstance(status, int) else "connection"
+    return _AttemptFailed(kind, text, retryable=True, retry_after_s=_retry_after(exc))
+
+
+def _get(obj: Any, key: str) -> Any:
+    return obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
+
+
+class LLMGateway:
+    def __init__(self, runtime: Runtime, *, backoff_base_s: float = _BACKOFF_BASE_S):
+        self.runtime = runtime
+        self.settings = s = runtime.settings
+        self.backoff_base_s = backoff_base_s
+        self.text_chain = self._chain(s.llm_model_text)
+        self.vision_chain = self._chain(s.llm_model_vision)
+        self.offline_reason = self._offline_reason()
+        self.budget = Budget(
+            runtime.redis,
+            runtime.pool,
+            daily_cap_usd=s.tenant_daily_budget_usd,
+            requests_per_minute=s.user_requests_per_minute,
+        )
+        self.cooldowns = Cooldowns(runtime.redis, s.llm_cooldown_s)
+        self._litellm: Any = None
+        self._pending: set[asyncio.Task[None]] = set()
+        self._litellm_priced: set[str] = set()  # models LiteLLM's own price map knows
+        self._upstream: tuple[type[BaseException], ...] = ()
+        if self.offline_reason is None:
+            self._litellm = load_litellm()
+            import aiohttp
+            import httpx
+            import openai
+
+            self._upstream = (openai.OpenAIError, httpx.HTTPError, aiohttp.ClientError, OSError)
+            self._timeout = httpx.Timeout(s.llm_timeout_s, connect=s.llm_connect_timeout_s)
+            self._register_models()
+
+    def _register_models(self) -> None:
+        # LiteLLM prices every answer; for a model missing from its map it searches several name
+        # variants first (≈0.5 ms a call). Registering the model at price 0 ends the search and
+        # keeps LiteLLM from stamping a computed cost that would pass for the provider's own.
+        litellm_log = logging.getLogger("LiteLLM")
+        level = litellm_log.level
+        litellm_log.setLevel(logging.ERROR)  # it warns that a price-0 model has no cache prices
+        try:
+            self._register_unknown_models()
+        finally:
+            litellm_log.setLevel(level)
+
+    def _register_unknown_models(self) -> None:
+        for model in {*self.text_chain, *self.vision_chain}:
+            if model in _REGISTERED:
+                continue
+            if model in self._litellm.model_cost:
+                self._litellm_priced.add(model)
+                continue
+            self._litellm.register_model(
+                {
+                    model: {
+                        "input_cost_per_token": 0.0,
+                        "output_cost_per_token": 0.0,
+                        "litellm_provider": model.split("/", 1)[0],
+                        "mode": "chat",
+                    }
+                }
+            )
+            _REGISTERED.add(model)
+
+    # --- configuration
+    def _chain(self, first: str) -> list[str]:
+        chain: list[str] = []
+        for model in (first, *self.settings.llm_fallback_models):
+            if model and model not in chain and self._route(model) is not None:
+                chain.append(model)
+        return chain
+
+    def _route(self, model: str) -> dict[str, Any] | None:
+        """Credentials and endpoint for a model, or None when it cannot be called."""
+        s = self.settings
+        if model.startswith("openrouter/"):
+            key = s.openrouter_api_key.get_secret_value() if s.openrouter_api_key else ""
+            return {"api_key": key} if key else None
+        api_key = s.llm_api_key.get_secret_value() if s.llm_api_key else ""
+        if s.llm_api_base:
+            # Local servers (Ollama, vLLM) take any key; the OpenAI client insists on one.
+            return {"api_base": s.llm_api_base, "api_key": api_key or "none"}
+        return {"api_key": api_key} if api_key else None
+
+    def _provider(self, model: str) -> str:
+        if model.startswith("openrouter/") or not self.settings.llm_api_base:
+            return model.split("/", 1)[0]
+        return f"openai_compatible:{urlparse(self.settings.llm_api_base).netloc}"
+
+    def _offline_reason(self) -> str | None:
+        s = self.settings
+        if s.llm_offline:
+            return "LLM_OFFLINE=true"
+        if not s.llm_configured:
+            return "no LLM key and no LLM_API_BASE"
+        if not self.text_chain:
+            return "no model has credentials (OPENROUTER_API_KEY for openrouter/ models)"
+        return None
+
+    # --- mode
+    @property
+    def mode(self) -> str:
+        return "online" if self.is_online() else "offline"
+
+    def is_online(self) -> bool:
+        if self.offline_reason is not None:
+            return False
+        return not all(self.cooldowns.cooling(m) for m in self.text_chain)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "reason": self.offline_reason,
+            "text_models": self.text_chain,
+            "vision_models": self.vision_chain,
+            "cooling": [m for m in {*self.text_chain, *self.vision_chain} if self.cooldowns.cooling(m)],
+        }
+
+    # --- admission: budget, rate and cooldowns in one Redis round trip
+    async def _admit(self, meta: CallMeta, vision: bool) -> list[str]:
+        if self.offline_reason is not None:
+            raise LLMUnavailable(f"the assistant runs offline ({self.offline_reason})")
+        chain = self.vision_chain if vision else self.text_chain
+        if not chain:
+            raise LLMUnavailable("no vision model is configured")
+        now = time.time()
+        pipe = self.runtime.redis.pipeline(transaction=False)
+        n = self.budget.queue_admit(pipe, meta, now)
+        self.cooldowns.queue_read(pipe, chain)
+        results = await pipe.execute()
+        usable = self.cooldowns.apply(chain, results[n:])
+        await self.budget.check(results[:n], meta, now)
+        if not usable:
+            observe(LedgerEntry(meta, chain[0], self._provider(chain[0]), False, _NO_COST, 0.0, "unavailable"))
+            raise LLMUnavailable(
+                "every model is failing and cooling down; the assistant runs offline "
+                f"for up to {self.settings.llm_cooldown_s:g} s"
+            )
+        return usable
+
+    def _params(
+        self,
+        model: str,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None,
+        max_tokens: int | None,
+        temperature: float | None,
+        stream: bool,
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "model": model,
+            "messages": messages,
+            "timeout": self._timeout,
+            "max_retries": 0,
+            **(self._route(model) or {}),
+        }
+        if stream:
+            params |= {
+                "stream": True,
+                "stream_options": {"include_usage": True},
+                "stream_timeout": self.settings.llm_timeout_s,
+            }
+        if tools:
+            params["tools"] = tools
+        if max_tokens is not None:
+            params["max_tokens"] = max_tokens
+        if temperature is not None:
+            params["temperature"] = temperature
+        return params
+
+    async def _after_failure(self, call: _Call, model: str, failure: _AttemptFailed, attempt: int) -> bool:
+        """Returns True to retry the same model (after a jittered pause), False to move on."""
+        call.last_error = f"{model}: {failure.kind}: {failure.message}"
+        retry_after = failure.retry_after_s
+        if (
+            failure.retryable
+            and attempt < self.settings.llm_max_retries
+            and (retry_after is None or retry_after <= _BACKOFF_CAP_S)
+        ):
+            call.retries += 1
+            pause = min(_BACKOFF_CAP_S, self.backoff_base_s * 2**attempt) * random.uniform(0.5, 1.0)
+            await asyncio.sleep(max(pause, retry_after or 0.0))
+            return True
+        if failure.cooldown:
+            seconds = max(self.settings.llm_cooldown_s, retry_after or 0.0)
+            await self.cooldowns.start(model, seconds)
+        return False
+
+    # --- ledger
+    def _usage(self, model: str, usage: Any, hidden: dict[str, Any] | None) -> Usage:
+        prompt = int(_get(usage, "prompt_tokens") or 0) if usage is not None else 0
+        completion = int(_get(usage, "completion_tokens") or 0) if usage is not None else 0
+        reported = _get(usage, "cost") if usage is not None else None
+        provider_cost, litellm_cost = reported, None
+        if model in self._litellm_priced and not model.startswith("openrouter/"):
+            # LiteLLM stamps its own computed cost into usage.cost for models its map prices;
+            # only OpenRouter's figure is known to be the provider's.
+            provider_cost = None
+            litellm_cost = reported if reported is not None else (hidden or {}).get("response_cost")
+        return resolve_cost(
+            model,
+            prompt,
+            completion,
+            provider_cost=provider_cost,
+            litellm_cost=litellm_cost,
+            table=self.settings.llm_price_table,
+        )
+
+    async def _record(
+        self, call: _Call, model: str, outcome: str, usage: Usage = _NO_COST, *, error: str | None = None
+    ) -> None:
+        """Charges the tenant's running total now (the next call's budget check must see it) and
+        writes the ledger row in the background, off the answer's critical path."""
+        call.recorded = True
+        entry = LedgerEntry(
+            meta=call.meta,
+            model=model,
+            provider=self._provider(model),
+            streamed=call.streamed,
+            usage=usage,
+            latency_ms=round(call.elapsed_ms(), 3),
+            outcome=outcome,
+            ttft_ms=call.ttft_ms,
+            retries=call.retries,
+            fallback_used=bool(call.models_tried) and model != call.models_tried[0],
+            models_tried=list(call.models_tried),
+            error=error,
+        )
+        if usage.cost_usd:
+            await self.budget.add_spend(call.meta.tenant_id, usage.cost_usd)
+        task = asyncio.create_task(self._write(entry))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _write(self, entry: LedgerEntry) -> None:
+        try:
+            await record(self.runtime.pool, entry)
+        except Exception:  # the answer is already out; a lost row is logged, not raised
+            log.exception("llm ledger write failed", extra={"tenant_id": entry.meta.tenant_id, "model": entry.model})
+
+    async def flush(self) -> None:
+        """Waits for pending ledger writes (tests, shutdown)."""
+        while self._pending:
+            await asyncio.gather(*list(self._pending), return_exceptions=True)
+
+    async def aclose(self) -> None:
+        await self.flush()
+
+    # --- non-streaming
+    async def complete(
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        meta: CallMeta,
+        tools: list[dict[str, Any]] | None = None,
+        images: bool = False,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+    ) -> Done:
+        chain = await self._admit(meta, images or has_images(messages))
+        call = _Call(meta, streamed=False)
+        for model in chain:
+            call.models_tried.append(model)
+            for attempt in range(self.settings.llm_max_retries + 1):
+                params = self._params(model, messages, tools, max_tokens, temperature, stream=False)
+                try:
+                    response = await asyncio.wait_for(self._litellm.acompletion(**params), self.settings.llm_timeout_s)
+                except Exception as exc:  # noqa: BLE001 - _classify re-raises what is not upstream
+                    if await self._after_failure(call, model, _classify(exc, self._upstream), attempt):
+                        continue
+                    break
+                return await self._finish_complete(call, model, response)
+        await self._record(call, call.models_tried[-1], "unavailable", error=call.last_error)
+        raise LLMUnavailable(f"no model answered (last error: {call.last_error})")
+
+    async def _finish_complete(self, call: _Call, model: str, response: Any) -> Done:
+        choice = response.choices[0]
+        message = choice.message
+        tools = ToolCallAssembler.from_message(getattr(message, "tool_calls", None))
+        ready, invalid = tools.finish()
+        hidden = getattr(response, "_hidden_params", None)
+        usage = self._usage(model, getattr(response, "usage", None), hidden)
+        await self._record(call, model, "ok", usage, error=call.last_error)
+        return Done(
+            content=message.content or "",
+            usage=usage,
+            model=model,
+            fallback_used=model != call.models_tried[0],
+            ttft_ms=None,
+            latency_ms=round(call.elapsed_ms(), 3),
+            finish_reason=choice.finish_reason,
+            tool_calls=ready,
+            invalid_tool_calls=invalid,
+            retries=call.retries,
+        )
+
+    # --- streaming
+    async def stream(
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        meta: CallMeta,
+        tools: list[dict[str, Any]] | None = None,
+        images: bool = False,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        """Text deltas as they arrive, then the step's tool calls (complete, or invalid), then Done.
+
+        Failures before any text was delivered are retried and fall back; a failure after text
+        was delivered raises LLMStreamError (the partial text is not an answer)."""
+        chain = await self._admit(meta, images or has_images(messages))
+        call = _Call(meta, streamed=True)
+        model = chain[0]
+        try:
+            for model in chain:
+                call.models_tried.append(model)
+                for attempt in range(self.settings.llm_max_retries + 1):
+                    result = _StreamResult()
+                    params = self._params(model, messages, tools, max_tokens, temperature, stream=True)
+                    try:
+                        async with contextlib.aclosing(self._stream_attempt(params, call, result)) as deltas:
+                            async for delta in deltas:
+                                yield delta
+                    except _AttemptFailed as failure:
+                        if call.delivered:
+                            call.last_error = f"{model}: {failure.kind}: {failure.message}"
+                            await self._record(call, model, "stream_error", error=call.last_error)
+                            raise LLMStreamError(
+                                "the model's answer was cut off mid-way; it is incomplete and was not kept",
+                                details={"model": model, "reason": failure.kind},
+                            ) from None
+                        if await self._after_failure(call, model, failure, attempt):
+                            continue
+                        break
+                    async for event in self._finish_stream(call, model, result):
+                        yield event
+                    return
+            await self._record(call, model, "unavailable", error=call.last_error)
+            raise LLMUnavailable(f"no model answered (last error: {call.last_error})")
+        except (GeneratorExit, asyncio.CancelledError):
+            # The caller stopped reading or was cancelled (user cancel, disconnect): the attempt
+            # still cost tokens. Recording a zero-cost row does not await, so it is safe here.
+            if not call.recorded:
+                await self._record(call, model, "cancelled", error="caller stopped reading")
+            raise
+        except Exception as exc:
+            if not call.recorded:
+                await self._record(call, model, "error", error=f"{type(exc).__name__}: {exc}"[:300])
+            raise
+
+    async def _stream_attempt(
+        self, params: dict[str, Any], call: _Call, out: _StreamResult
+    ) -> AsyncGenerator[TextDelta, None]:
+        s = self.settings
+        start = time.perf_counter()
+        first_deadline = start + s.llm_first_token_timeout_s
+        total_deadline = start + s.llm_timeout_s
+        got_first = False
+        try:
+            response = await asyncio.wait_for(
+                self._litellm.acompletion(**params), min(s.llm_first_token_timeout_s, s.llm_timeout_s)
+            )
+        except TimeoutError:
+            raise _AttemptFailed("first_token_timeout", "no first token in time", retryable=True) from None
+        except Exception as exc:  # noqa: BLE001 - _classify re-raises what is not upstream
+            raise _classify(exc, self._upstream) from None
+        chunks = response.__aiter__()
+        try:
+            while True:
+                remaining = (total_deadline if got_first else min(first_deadline, total_deadline)) - time.perf_counter()
+                try:
+                    chunk = await asyncio.wait_for(chunks.__anext__(), max(0.0, remaining))
+                except StopAsyncIteration:
+                    break
+                except TimeoutError:
+                    kind = "timeout" if got_first else "first_token_timeout"
+                    raise _AttemptFailed(kind, f"{kind.replace('_', ' ')} while streaming", retryable=True) from None
+                except Exception as exc:  # noqa: BLE001 - _classify re-raises what is not upstream
+                    raise _classify(exc, self._upstream) from None
+                usage = getattr(chunk, "usage", None)
+                if usage is not None:
+                    out.usage = usage
+                out.model = getattr(chunk, "model", None) or out.model
+                for choice in chunk.choices or ():
+                    delta = choice.delta
+                    content = getattr(delta, "content", None)
+                    tool_calls = getattr(delta, "tool_calls", None)
+                    if (content or tool_calls) and not got_first:
+                        got_first = True
+                        call.ttft_ms = round(call.elapsed_ms(), 3)
+                    for fragment in tool_calls or ():
+                        out.tools.add(fragment)
+                    if choice.finish_reason:
+                        out.finish_reason = choice.finish_reason
+                    if content:
+                        out.text.append(content)
+                        call.delivered = True
+                        yield TextDelta(content)
+            # LiteLLM invents finish_reason "stop" when a stream ends early without an error;
+            # its own record of what the server sent tells a clean end from a truncated one.
+            if (
+                getattr(response, "received_finish_reason", "") is None
+                and getattr(response, "intermittent_finish_reason", None) is None
+            ):
+                raise _AttemptFailed("stream_cut", "the stream ended without a finish reason", retryable=True)
+        finally:
+            aclose = getattr(response, "aclose", None)
+            if aclose is not None:
+                # The attempt's outcome is already decided; closing only frees the connection.
+                with contextlib.suppress(Exception):
+                    await aclose()
+
+    async def _finish_stream(self, call: _Call, model: str, result: _StreamResult) -> AsyncIterator[StreamEvent]:
+        ready, invalid = result.tools.finish()
+        usage = self._usage(model, result.usage, None)
+        await self._record(call, model, "ok", usage, error=call.last_error)
+        for bad in invalid:
+            yield bad
+        if ready:
+            yield ToolCallsReady(ready)
+        yield Done(
+            content="".join(result.text),
+            usage=usage,
+            model=model,
+            fallback_used=model != call.models_tried[0],
+            ttft_ms=call.ttft_ms,
+            latency_ms=round(call.elapsed_ms(), 3),
+            finish_reason=result.finish_reason,
+            tool_calls=ready,
+            invalid_tool_calls=invalid,
+            retries=call.retries,
+        )
+
+
+def get_gateway(runtime: Runtime) -> LLMGateway:
+    """The process's gateway (built on first use, after the runtime started)."""
+    gateway = runtime.services.get("llm")
+    if not isinstance(gateway, LLMGateway):
+        gateway = LLMGateway(runtime)
+        runtime.services["llm"] = gateway
+    return gateway

@@ -1,0 +1,76 @@
+"""Budgets in real Redis with the ledger in real Postgres: the tenant's daily cap trips with a
+clear `budget_exceeded`, per tenant (two tenants, no leakage); the per-user rate counts turns."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from infrazen_agent.errors import BudgetExceeded, RateLimited
+from infrazen_agent.llm import CallMeta, LLMGateway
+from infrazen_agent.llm.budget import spend_key
+from infrazen_agent.llm.ledger import spend_since
+from tests.support.llm_server import Reply, ScriptedLLMServer
+
+MakeGateway = Callable[..., Awaitable[LLMGateway]]
+HELLO = [{"role": "user", "content": "hello"}]
+
+
+def meta(tenant: str, user: str = "u1", turn: str | None = None) -> CallMeta:
+    return CallMeta(tenant_id=tenant, user_id=user, scenario="chat_recommendation", turn_id=turn)
+
+
+async def test_daily_cap_trips_for_that_tenant_only(make_gateway: MakeGateway, llm_server: ScriptedLLMServer) -> None:
+    gateway = await make_gateway(tenant_daily_budget_usd=0.01)
+    llm_server.script(Reply(text="pricey", cost=0.006), Reply(text="pricier", cost=0.006))
+    await gateway.complete(HELLO, meta=meta("tenant-a"))
+    await gateway.complete(HELLO, meta=meta("tenant-a"))  # 0.006 < 0.01: still allowed
+    sent = len(llm_server.requests)
+    with pytest.raises(BudgetExceeded) as info:
+        await gateway.complete(HELLO, meta=meta("tenant-a"))
+    err = info.value
+    assert (err.status, err.code) == (429, "budget_exceeded") and "0.01 USD" in err.message
+    assert err.details["spent_usd"] == pytest.approx(0.012) and err.details["period"] == "day"
+    with pytest.raises(BudgetExceeded):  # streaming refuses before any request as well
+        [e async for e in gateway.stream(HELLO, meta=meta("tenant-a"))]
+    assert len(llm_server.requests) == sent
+    # Another tenant's spend is its own.
+    done = await gateway.complete(HELLO, meta=meta("tenant-b"))
+    assert done.content == "ok"
+    assert await gateway.budget.spent_today("tenant-b") == 0.0
+
+
+async def test_running_total_is_rebuilt_from_the_ledger(
+    make_gateway: MakeGateway, llm_server: ScriptedLLMServer
+) -> None:
+    gateway = await make_gateway(tenant_daily_budget_usd=0.01)
+    llm_server.script(Reply(text="a", cost=0.004), Reply(text="b", cost=0.007), Reply(text="other", cost=0.5))
+    await gateway.complete(HELLO, meta=meta("tenant-a"))
+    await gateway.complete(HELLO, meta=meta("tenant-a"))
+    await gateway.complete(HELLO, meta=meta("tenant-b"))
+    await gateway.flush()  # ledger rows are written in the background
+    await gateway.runtime.redis.flushall()  # a Redis restart loses the running totals
+    with pytest.raises(BudgetExceeded):
+        await gateway.complete(HELLO, meta=meta("tenant-a"))
+    assert await gateway.runtime.redis.exists(spend_key("tenant-a", time.time()))
+    since = datetime.now(UTC) - timedelta(days=1)
+    assert await spend_since(gateway.runtime.pool, "tenant-a", since) == pytest.approx(0.011)
+    assert await spend_since(gateway.runtime.pool, "tenant-b", since) == pytest.approx(0.5)
+
+
+async def test_per_user_rate_counts_turns_not_tool_steps(
+    make_gateway: MakeGateway, llm_server: ScriptedLLMServer
+) -> None:
+    gateway = await make_gateway(user_requests_per_minute=2)
+    for _ in range(3):  # three model steps of one turn count once
+        await gateway.complete(HELLO, meta=meta("t", "alice", turn="turn-1"))
+    await gateway.complete(HELLO, meta=meta("t", "alice", turn="turn-2"))
+    with pytest.raises(RateLimited) as info:
+        await gateway.complete(HELLO, meta=meta("t", "alice", turn="turn-3"))
+    assert info.value.code == "rate_limited" and info.value.headers and "Retry-After" in info.value.headers
+    # Another user of the same tenant and the same user id in another tenant are not limited.
+    await gateway.complete(HELLO, meta=meta("t", "bob", turn="turn-1"))
+    await gateway.complete(HELLO, meta=meta("other-tenant", "alice", turn="turn-9"))
