@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from ..deps import CurrentPrincipal, RuntimeDep
+from ..runtime import Runtime
 from ..text.model import TextRequest, TextResponse
 from ..text.service import generate_json
 
@@ -32,3 +33,11 @@ async def recommendation_text(
     # Bytes straight through: a cache hit is never parsed and re-serialised.
     raw = await generate_json(runtime, principal, body, request_id=getattr(request.state, "request_id", None))
     return Response(raw, media_type="application/json")
+
+
+async def on_start(runtime: Runtime) -> None:
+    """Load the gateway (and LiteLLM, ~2.5 s) at start-up, never in the first request's path."""
+    if runtime.settings.llm_configured:
+        from ..llm import get_gateway
+
+        get_gateway(runtime)

@@ -1,0 +1,305 @@
+"""Planning tools: a migration effort score with the factors that produced it, and a staged plan
+with risk flags and rollback notes. Both are deterministic rules over the recommendation and its
+resource, so the same question always gets the same answer."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from ..data.model import Recommendation, Resource
+from ..data.money import Money, money
+from .common import ToolInput, money_text, provider_name, source_of, spec_text
+from .registry import Tool, ToolContext
+
+LABELS = {1: "very low", 2: "low", 3: "medium", 4: "high", 5: "very high"}
+HOURS = {1: 1, 2: 4, 3: 12, 4: 32, 5: 80}
+BASE = {
+    "unused_ip": 1,
+    "old_snapshot": 1,
+    "stopped_server": 1,
+    "rightsize_cpu": 1,
+    "cross_provider_server": 2,
+    "cross_provider_dbaas": 3,
+}
+
+
+class EffortInput(ToolInput):
+    recommendation_id: int | None = Field(default=None, ge=1)
+    resource_id: int | None = Field(
+        default=None, ge=1, description="with target_provider, when there is no recommendation"
+    )
+    target_provider: str | None = Field(default=None, max_length=40)
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> EffortInput:
+        if (self.recommendation_id is None) == (self.resource_id is None):
+            raise ValueError("give recommendation_id, or resource_id (with target_provider)")
+        return self
+
+
+class Factor(BaseModel):
+    factor: str
+    detail: str
+    points: int
+
+
+class EffortOut(BaseModel):
+    score: int = Field(ge=1, le=5)
+    label: str
+    factors: list[Factor]
+    estimated_hours: int
+    subject: str
+    assumptions: str
+
+
+def estimate(kind: str, res: Resource, target_provider: str | None) -> EffortOut:
+    factors = [Factor(factor="change type", detail=kind.replace("_", " "), points=BASE.get(kind, 2))]
+    moving = target_provider is not None and target_provider != res.provider
+    if kind.startswith("cross_provider") or kind == "migration":
+        if moving:
+            factors.append(
+                Factor(
+                    factor="new provider",
+                    detail=f"{provider_name(res.provider)} → {provider_name(target_provider or '')}: "
+                    "accounts, network, images, IAM",
+                    points=1,
+                )
+            )
+        if (res.spec.disk_gb or 0) * res.spec.nodes > 200:
+            factors.append(
+                Factor(factor="data to move", detail=f"{(res.spec.disk_gb or 0) * res.spec.nodes} GB", points=1)
+            )
+        if res.spec.nodes > 1:
+            factors.append(Factor(factor="cluster", detail=f"{res.spec.nodes} nodes to replicate", points=1))
+        if res.resource_type != "server":
+            factors.append(
+                Factor(
+                    factor="managed service",
+                    detail="engine versions, extensions and connection strings differ",
+                    points=0,
+                )
+            )
+    if kind in ("rightsize_cpu", "cross_provider_server", "migration") and res.tags.get("env") == "prod":
+        factors.append(Factor(factor="production", detail="needs a maintenance window", points=1))
+    if kind == "rightsize_cpu":
+        factors.append(Factor(factor="restart", detail="resizing restarts the server", points=0))
+    score = max(1, min(5, sum(f.points for f in factors)))
+    return EffortOut(
+        score=score,
+        label=LABELS[score],
+        factors=factors,
+        estimated_hours=HOURS[score],
+        subject=f"{res.resource_type} {res.name} ({spec_text(res.spec)})",
+        assumptions="hours are for one engineer familiar with both providers; score = sum of points, clamped to 1–5",
+    )
+
+
+async def estimate_migration_effort(ctx: ToolContext, args: EffortInput) -> tuple[EffortOut, str]:
+    source = source_of(ctx)
+    if args.recommendation_id is not None:
+        rec = await source.recommendation(ctx.principal, args.recommendation_id)
+        res = await source.resource(ctx.principal, rec.resource_id)
+        out = estimate(rec.rec_type, res, rec.target_provider)
+    else:
+        assert args.resource_id is not None
+        res = await source.resource(ctx.principal, args.resource_id)
+        out = estimate("migration", res, args.target_provider)
+    return out, f"effort {out.score}/5 ({out.label}), about {out.estimated_hours} h for {out.subject}"
+
+
+class PlanInput(ToolInput):
+    recommendation_id: int = Field(ge=1)
+
+
+class Step(BaseModel):
+    order: int
+    title: str
+    detail: str
+    risk: Literal["low", "medium", "high"]
+    risk_flags: list[str]
+    rollback: str
+
+
+class PlanOut(BaseModel):
+    recommendation_id: int
+    rec_type: str
+    resource_name: str
+    savings_monthly: Money
+    effort_score: int
+    steps: list[Step]
+
+
+def _steps(rec: Recommendation, res: Resource) -> list[tuple[str, str, str, list[str], str]]:
+    name, target = res.name, f"{provider_name(rec.target_provider or '')} {rec.target_sku or ''}".strip()
+    if rec.rec_type in ("cross_provider_server", "cross_provider_dbaas"):
+        db = rec.rec_type == "cross_provider_dbaas"
+        return [
+            (
+                "Prepare the target",
+                f"Create {target} in {rec.target_region} ({spec_text(res.spec)}) with network "
+                "and access rules matching the current ones.",
+                "low",
+                [],
+                "Delete the new resource.",
+            ),
+            (
+                "Copy the data",
+                "Set up replication to the target cluster."
+                if db
+                else "Copy the disk or redeploy from configuration management; sync data.",
+                "medium",
+                ["data consistency"] + (["replication lag"] if db else []),
+                "Stop the copy; the source is untouched.",
+            ),
+            (
+                "Test on the target",
+                "Run smoke and load tests against the target; compare latency.",
+                "low",
+                [],
+                "Nothing to undo.",
+            ),
+            (
+                "Switch traffic",
+                "Lower DNS TTL beforehand, then switch DNS / connection strings in a maintenance window.",
+                "high",
+                ["downtime", "DNS propagation"] + (["write freeze"] if db else []),
+                "Switch DNS / connection strings back to the source, which is still running.",
+            ),
+            ("Observe", "Watch errors, latency and cost for 7 days.", "low", [], "Switch back as above."),
+            (
+                "Decommission the source",
+                f"Delete {name} at {provider_name(res.provider)} after a final backup.",
+                "medium",
+                ["irreversible"],
+                "Restore from the final backup.",
+            ),
+        ]
+    if rec.rec_type == "rightsize_cpu":
+        return [
+            (
+                "Confirm the low load",
+                "Check the utilisation snapshot and application peaks (month end, batch jobs).",
+                "low",
+                [],
+                "Nothing to undo.",
+            ),
+            ("Snapshot the disk", f"Take a snapshot of {name} before resizing.", "low", [], "Delete the snapshot."),
+            (
+                "Resize",
+                f"Change the flavour to {rec.target_sku} in a maintenance window (the server restarts).",
+                "medium",
+                ["restart", "short downtime"],
+                "Resize back to the previous flavour.",
+            ),
+            (
+                "Observe",
+                "Watch CPU p95 and RAM for 7 days; alert above 80 %.",
+                "low",
+                ["performance"],
+                "Resize back if p95 stays above 80 %.",
+            ),
+        ]
+    if rec.rec_type == "stopped_server":
+        return [
+            (
+                "Confirm nobody needs it",
+                f"Ask the owner of {name} (tags: {res.tags or 'none'}).",
+                "low",
+                [],
+                "Nothing to undo.",
+            ),
+            (
+                "Snapshot the disk",
+                f"Take a snapshot of the {res.spec.disk_gb} GB disk ({rec.target_sku}).",
+                "low",
+                [],
+                "Delete the snapshot.",
+            ),
+            (
+                "Delete the server and its disk",
+                "Remove the stopped server; keep the snapshot.",
+                "medium",
+                ["irreversible without the snapshot"],
+                "Create a server from the snapshot.",
+            ),
+        ]
+    if rec.rec_type == "old_snapshot":
+        return [
+            (
+                "Check retention rules",
+                "Make sure no policy or audit requires keeping this snapshot.",
+                "low",
+                ["compliance"],
+                "Nothing to undo.",
+            ),
+            (
+                "Delete the snapshot",
+                f"Delete {name}.",
+                "medium",
+                ["irreversible"],
+                "None: export the snapshot first if in doubt.",
+            ),
+        ]
+    return [
+        (
+            "Check DNS and configs",
+            f"Search DNS records and configs for the address of {name}.",
+            "low",
+            ["dns"] if res.tags.get("dns") else [],
+            "Nothing to undo.",
+        ),
+        (
+            "Release the address",
+            f"Release {name}.",
+            "medium",
+            ["the same address cannot be reserved again"],
+            "Reserve a new address and update DNS.",
+        ),
+    ]
+
+
+async def generate_step_plan(ctx: ToolContext, args: PlanInput) -> tuple[PlanOut, str]:
+    source = source_of(ctx)
+    rec = await source.recommendation(ctx.principal, args.recommendation_id)
+    res = await source.resource(ctx.principal, rec.resource_id)
+    steps = [
+        Step(order=i, title=t, detail=d, risk=r, risk_flags=f, rollback=b)  # type: ignore[arg-type]
+        for i, (t, d, r, f, b) in enumerate(_steps(rec, res), start=1)
+    ]
+    effort = estimate(rec.rec_type, res, rec.target_provider)
+    out = PlanOut(
+        recommendation_id=rec.id,
+        rec_type=rec.rec_type,
+        resource_name=res.name,
+        savings_monthly=money(rec.savings_monthly, rec.currency),
+        effort_score=effort.score,
+        steps=steps,
+    )
+    risky = sum(1 for s in steps if s.risk == "high")
+    return out, (
+        f"{len(steps)} steps for #{rec.id} ({res.name}), {risky} high-risk, saves {money_text(out.savings_monthly)}"
+    )
+
+
+TOOLS = (
+    Tool(
+        "estimate_migration_effort",
+        1,
+        "Effort score 1–5 (with the factors that produced it and an hours estimate) for carrying out a "
+        "recommendation, or for moving a resource to a target provider.",
+        EffortInput,
+        EffortOut,
+        estimate_migration_effort,
+    ),
+    Tool(
+        "generate_step_plan",
+        1,
+        "An ordered plan to carry out a recommendation: steps with risk level, risk flags and rollback notes.",
+        PlanInput,
+        PlanOut,
+        generate_step_plan,
+        prompt="Present the steps in order; keep the risk flags and rollback notes.",
+    ),
+)
