@@ -46,13 +46,8 @@ def _until_ready(cmd: list[str], cwd: Path, env: dict[str, str], port: int) -> f
 
 
 def _import_seconds(env: dict[str, str], module_dir: Path) -> float:
-    code = (
-        "import time,sys; t=time.perf_counter(); sys.path.insert(0, '.'); import main; "
-        "print(time.perf_counter()-t)"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=module_dir, env=env, capture_output=True, text=True
-    )
+    code = "import time,sys; t=time.perf_counter(); sys.path.insert(0, '.'); import main; print(time.perf_counter()-t)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=module_dir, env=env, capture_output=True, text=True)
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -91,9 +86,7 @@ def main() -> None:
             ready = [_until_ready(_uvicorn(p := free_port()), folder, env, p) for _ in range(args.runs)]
             functions[name] = {
                 "start_to_ready_s": round(statistics.median(ready), 3),
-                "import_s": round(
-                    statistics.median(_import_seconds(env, folder) for _ in range(args.runs)), 3
-                ),
+                "import_s": round(statistics.median(_import_seconds(env, folder) for _ in range(args.runs)), 3),
             }
         results["functions"] = functions
     finally:

@@ -123,9 +123,7 @@ def test_legacy_shape_still_needs_exp_and_signature() -> None:
         verify_token(_settings(), jwt.encode(legacy, SECRET, algorithm="HS256"))
     legacy["exp"] = int(time.time()) + 60
     with pytest.raises(Unauthorized, match="signature"):
-        verify_token(
-            _settings(), jwt.encode(legacy, "wrong-key-0123456789abcdef-0123456789", algorithm="HS256")
-        )
+        verify_token(_settings(), jwt.encode(legacy, "wrong-key-0123456789abcdef-0123456789", algorithm="HS256"))
 
 
 def test_unknown_roles_are_dropped_and_roles_are_ordered() -> None:
@@ -152,9 +150,7 @@ def test_unknown_roles_are_dropped_and_roles_are_ordered() -> None:
         "Bearer {other_key}",
     ],
 )
-async def test_http_refusals_are_401_json(
-    client: httpx.AsyncClient, settings: Settings, authorization: str
-) -> None:
+async def test_http_refusals_are_401_json(client: httpx.AsyncClient, settings: Settings, authorization: str) -> None:
     secret = settings.jwt_secrets[0]
     tokens = {
         "alg_none": _alg_none_token(_claims()),
@@ -171,8 +167,6 @@ async def test_http_refusals_are_401_json(
     assert "Traceback" not in r.text
 
 
-async def test_http_accepts_minted_token(
-    client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
-) -> None:
+async def test_http_accepts_minted_token(client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]) -> None:
     r = await client.get("/v1/upload/up_aaaaaaaaaaaaaaaaaaaaaaaa", headers=auth("u1", "t1"))
     assert r.status_code == 404  # authenticated; the id simply does not exist

@@ -115,9 +115,7 @@ def verify_token(settings: Settings, token: str) -> Principal:
     claims = _decode(settings, token)
     if _is_legacy(claims):
         user = str(claims["user_id"])
-        scope: dict[str, Any] = {
-            k: claims[k] for k in ("scenario", "recommendation_id", "context") if k in claims
-        }
+        scope: dict[str, Any] = {k: claims[k] for k in ("scenario", "recommendation_id", "context") if k in claims}
         return Principal(user_id=user, tenant_id=str(claims.get("tenant_id") or user), scope=scope)
     aud = claims.get("aud")
     auds = aud if isinstance(aud, list) else [aud]

@@ -20,9 +20,7 @@ async def get_runtime(request: Request) -> Runtime:
     return await runtime_of(request).ensure_started()
 
 
-async def current_principal(
-    request: Request, authorization: Annotated[str | None, Header()] = None
-) -> Principal:
+async def current_principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
     principal = verify_token(runtime_of(request).settings, bearer_token(authorization))
     request.state.principal = principal
     return principal

@@ -93,11 +93,16 @@ class Runtime:
             await migrate(self.database_url)
             self._pool = make_pool(self.database_url)
             await self._pool.open(wait=True, timeout=30)
-            self._redis = aioredis.from_url(
-                self.redis_url,
-                socket_timeout=s.ready_check_timeout_s * 2,
-                socket_connect_timeout=s.ready_check_timeout_s,
-                health_check_interval=15,
+            # Many concurrent chat turns: wait for a free connection instead of failing at 100.
+            self._redis = aioredis.Redis.from_pool(
+                aioredis.BlockingConnectionPool.from_url(
+                    self.redis_url,
+                    max_connections=256,
+                    timeout=5,
+                    socket_timeout=s.ready_check_timeout_s * 2,
+                    socket_connect_timeout=s.ready_check_timeout_s,
+                    health_check_interval=15,
+                )
             )
             self._store = build_store(s)
             if isinstance(self._store, S3Store):
@@ -110,9 +115,7 @@ class Runtime:
         self.started = True
         self.started_at = time.time()
         self.start_seconds = time.perf_counter() - t0
-        log.info(
-            "runtime started", extra={"seconds": round(self.start_seconds, 3), "embedded": self.embedded}
-        )
+        log.info("runtime started", extra={"seconds": round(self.start_seconds, 3), "embedded": self.embedded})
 
     def stop_embedded_now(self) -> None:
         """Synchronous last resort (atexit, or a shutdown cut short by a second signal): never

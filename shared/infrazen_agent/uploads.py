@@ -88,9 +88,7 @@ def validate_image(data: bytes, max_bytes: int) -> tuple[str, int | None, int | 
     return content_type, width, height
 
 
-async def store_upload(
-    runtime: Runtime, principal: Principal, filename: str | None, data: bytes
-) -> UploadRecord:
+async def store_upload(runtime: Runtime, principal: Principal, filename: str | None, data: bytes) -> UploadRecord:
     settings = runtime.settings
     content_type, width, height = validate_image(data, settings.upload_max_bytes)
     upload_id = "up_" + secrets.token_urlsafe(18)

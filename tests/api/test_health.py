@@ -49,9 +49,7 @@ async def _ready(c: httpx.AsyncClient) -> tuple[int, dict[str, object]]:
     return r.status_code, r.json()
 
 
-async def test_redis_outage_turns_ready_503_and_back(
-    make_settings: Callable[..., Settings], tmp_path: Path
-) -> None:
+async def test_redis_outage_turns_ready_503_and_back(make_settings: Callable[..., Settings], tmp_path: Path) -> None:
     redis = EmbeddedRedis(tmp_path / "own-redis")
     url = redis.start()
     settings = make_settings(redis_url=url, ready_check_timeout_s=1.0)
@@ -70,9 +68,7 @@ async def test_redis_outage_turns_ready_503_and_back(
         redis.stop()
 
 
-async def test_postgres_outage_turns_ready_503_and_back(
-    make_settings: Callable[..., Settings], tmp_path: Path
-) -> None:
+async def test_postgres_outage_turns_ready_503_and_back(make_settings: Callable[..., Settings], tmp_path: Path) -> None:
     pg = EmbeddedPostgres(Path("/tmp") / f"iza-pgo-{tmp_path.name[-8:]}")
     url = pg.start()
     settings = make_settings(database_url=url, ready_check_timeout_s=1.0)
@@ -97,9 +93,7 @@ async def test_postgres_outage_turns_ready_503_and_back(
         shutil.rmtree(pg.root, ignore_errors=True)
 
 
-async def test_request_id_is_propagated_and_logged(
-    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_request_id_is_propagated_and_logged(client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="infrazen_agent.access"):
         r = await client.get("/v1/health", headers={"X-Request-ID": "req-abc.123"})
         assert r.headers["x-request-id"] == "req-abc.123"

@@ -144,9 +144,7 @@ async def test_bad_uploads_are_refused_clearly(
 async def test_legacy_infrazen_upload_contract(
     upload_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
 ) -> None:
-    r = await upload_client.post(
-        "/v1/chat/upload", headers=auth(), files={"file": ("p.png", png_bytes(), "image/png")}
-    )
+    r = await upload_client.post("/v1/chat/upload", headers=auth(), files={"file": ("p.png", png_bytes(), "image/png")})
     assert r.status_code == 200, r.text
     body = r.json()
     assert set(body) == {"image_id", "filename", "size", "expires_in"}
