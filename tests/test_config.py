@@ -69,6 +69,15 @@ def test_dev_uses_the_public_dev_secret_but_prod_refuses_it() -> None:
         s = Settings(_env_file=None, agent_env="prod", agent_service_jwt_secret=secret)  # type: ignore[call-arg]
         with pytest.raises(ConfigError, match="AGENT_SERVICE_JWT_SECRET"):
             s.validate_for_start()
+    for previous in (DEV_JWT_SECRET, "secret", "short-previous"):
+        weak_previous = Settings(
+            _env_file=None,
+            agent_env="prod",
+            agent_service_jwt_secret="p" * 40,  # type: ignore[call-arg]
+            agent_service_jwt_secret_previous=previous,
+        )
+        with pytest.raises(ConfigError, match="AGENT_SERVICE_JWT_SECRET_PREVIOUS"):
+            weak_previous.validate_for_start()
     ok = Settings(_env_file=None, agent_env="prod", agent_service_jwt_secret="p" * 40)  # type: ignore[call-arg]
     ok.validate_for_start()
     assert ok.jwt_secrets == ["p" * 40]

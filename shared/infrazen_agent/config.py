@@ -135,11 +135,16 @@ class Settings(BaseSettings):
                 "AGENT_ENV=prod needs AGENT_SERVICE_JWT_SECRET (env, config.agent.env or "
                 f"{DEFAULT_SECRETS_DIR}/agent_service_jwt_secret); refusing to start"
             )
-        if value in KNOWN_DEFAULT_SECRETS or len(value) < 32:
-            raise ConfigError(
-                "AGENT_SERVICE_JWT_SECRET is a known default or shorter than 32 characters; "
-                "refusing to start with AGENT_ENV=prod"
-            )
+        previous = self.agent_service_jwt_secret_previous
+        # Every accepted key must be strong: a weak previous key would open the same door.
+        for name, key in (
+            ("AGENT_SERVICE_JWT_SECRET", value),
+            ("AGENT_SERVICE_JWT_SECRET_PREVIOUS", previous.get_secret_value() if previous else None),
+        ):
+            if key and (key in KNOWN_DEFAULT_SECRETS or len(key) < 32):  # empty = unset
+                raise ConfigError(
+                    f"{name} is a known default or shorter than 32 characters; refusing to start with AGENT_ENV=prod"
+                )
 
 
 def load_settings(**overrides: Any) -> Settings:

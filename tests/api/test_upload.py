@@ -181,3 +181,33 @@ async def test_s3_object_lands_under_tenant_prefix(
     )
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket="prefix-check")["Contents"]]
     assert keys == [f"uploads/tenant-x/{r.json()['upload_id']}.png"]
+
+
+async def test_chunked_oversized_body_is_refused_without_buffering_it(
+    upload_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    sent = 0
+
+    async def body() -> AsyncIterator[bytes]:  # no Content-Length: chunked
+        nonlocal sent
+        yield b'{"data": "'
+        for _ in range(400):
+            sent += 64 * 1024
+            yield b"A" * (64 * 1024)
+        yield b'"}'
+
+    r = await upload_client.post("/v1/upload", headers={**auth(), "content-type": "application/json"}, content=body())
+    assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
+
+
+@pytest.mark.parametrize(
+    ("payload", "status"),
+    [(b'{"data": "data:image/png;base64"}', 400), (b"[" * 100_000, 422), (b'{"data": 5}', 422)],
+    ids=["data-url-without-comma", "deep-nesting", "data-not-string"],
+)
+async def test_malformed_json_bodies_are_clear_errors(
+    upload_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], payload: bytes, status: int
+) -> None:
+    r = await upload_client.post("/v1/upload", headers={**auth(), "content-type": "application/json"}, content=payload)
+    assert r.status_code == status, r.text
+    assert r.json()["error"]["code"] in ("bad_request", "invalid_input")

@@ -41,7 +41,7 @@ def resource(rid: int = 1, **kw: Any) -> Resource:
 def snapshot(
     rid: int,
     cpu: tuple[float, float] | None = (40, 60),
-    ram_p95: float = 50,
+    ram_p95: float | None = 50,
     changes: list[StateChange] | None = None,
     status: str = "running",
 ) -> Snapshot:
@@ -161,7 +161,8 @@ def test_rightsizing_uses_avg_and_p95_and_goes_one_size_down() -> None:
     bursty = by_type(run([idle], [snapshot(6, cpu=(4, 55))]), "rightsize_cpu")
     ram_bound = by_type(run([idle], [snapshot(6, cpu=(4, 20), ram_p95=90)]), "rightsize_cpu")
     busy = by_type(run([idle], [snapshot(6, cpu=(30, 50))]), "rightsize_cpu")
-    assert bursty == ram_bound == busy == []
+    ram_unknown = by_type(run([idle], [snapshot(6, cpu=(4, 20), ram_p95=None)]), "rightsize_cpu")
+    assert bursty == ram_bound == busy == ram_unknown == []
 
 
 def test_stopped_server_counts_days_from_the_stop_and_keeps_a_snapshot() -> None:

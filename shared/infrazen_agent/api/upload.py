@@ -73,12 +73,27 @@ class UploadOut(BaseModel):
     expires_at: datetime
 
 
-async def _read_body(request: Request, max_bytes: int) -> tuple[str | None, bytes]:
+async def _limited_body(request: Request, max_bytes: int) -> None:
+    """Read the body with a byte counter (a chunked body has no Content-Length to refuse up
+    front); Starlette then parses the cached bytes instead of the stream."""
+    limit = max_bytes * 4 // 3 + 64 * 1024  # base64 is 4/3 larger; multipart adds headers
     declared = request.headers.get("content-length")
-    # Base64 is 4/3 larger; multipart adds headers. Refuse obviously oversized bodies unread.
-    if declared and declared.isdigit() and int(declared) > max_bytes * 4 // 3 + 64 * 1024:
+    if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"the request is {declared} bytes; the file limit is {max_bytes} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the request is over {limit} bytes; the file limit is {max_bytes} bytes")
+        chunks.append(chunk)
+    request._body = b"".join(chunks)
+
+
+async def _read_body(request: Request, max_bytes: int) -> tuple[str | None, bytes]:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype not in ("multipart/form-data", "application/json"):
+        raise UnsupportedMediaType("send multipart/form-data (field 'file') or application/json (base64)")
+    await _limited_body(request, max_bytes)
     if ctype == "multipart/form-data":
         form = await request.form(max_files=1, max_fields=5)
         item = form.get("file")
@@ -87,17 +102,15 @@ async def _read_body(request: Request, max_bytes: int) -> tuple[str | None, byte
         data = await item.read(max_bytes + 1)
         await form.close()
         return item.filename, data
-    if ctype == "application/json":
-        try:
-            payload = UploadJson.model_validate(json.loads(await request.body()))
-        except (ValueError, ValidationError):
-            raise InvalidInput('expected JSON {"filename", "content_type", "data": "<base64>"}') from None
-        raw = payload.data.split(",", 1)[1] if payload.data.startswith("data:") else payload.data
-        try:
-            return payload.filename, base64.b64decode(raw, validate=True)
-        except (binascii.Error, ValueError):
-            raise InvalidInput("data is not valid base64") from None
-    raise UnsupportedMediaType("send multipart/form-data (field 'file') or application/json (base64)")
+    try:
+        payload = UploadJson.model_validate(json.loads(await request.body()))
+    except (ValueError, ValidationError, RecursionError):
+        raise InvalidInput('expected JSON {"filename", "content_type", "data": "<base64>"}') from None
+    raw = payload.data.partition(",")[2] if payload.data.startswith("data:") else payload.data
+    try:
+        return payload.filename, base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("data is not valid base64") from None
 
 
 @router.post(

@@ -197,6 +197,7 @@ class Engine:
             snap is None
             or snap.cpu_avg_pct is None
             or snap.cpu_p95_pct is None
+            or snap.ram_p95_pct is None  # one size down halves RAM too: unknown use is no licence
             or snap.window_days < MIN_WINDOW_DAYS
             or spec.vcpu is None
             or spec.ram_gb is None
@@ -211,7 +212,7 @@ class Engine:
             return []
         tv, tr = SHAPES[SHAPES.index(shape) - 1]
         projected_cpu = round(snap.cpu_p95_pct * spec.vcpu / tv, 1)
-        ram_used_gb = (snap.ram_p95_pct or 0) / 100 * spec.ram_gb
+        ram_used_gb = snap.ram_p95_pct / 100 * spec.ram_gb
         projected_ram = round(ram_used_gb / tr * 100, 1)
         if projected_cpu > MAX_PROJECTED_CPU_P95 or projected_ram > MAX_PROJECTED_RAM_PCT:
             return []

@@ -143,7 +143,10 @@ class HttpSource:
 
 def _message(resp: httpx.Response) -> str:
     try:
-        error = resp.json().get("error", {})
-        return str(error.get("message") or resp.reason_phrase)[:300]
+        body = resp.json()
     except ValueError:
-        return resp.reason_phrase or f"HTTP {resp.status_code}"
+        body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict) and error.get("message"):
+        return str(error["message"])[:300]
+    return resp.reason_phrase or f"HTTP {resp.status_code}"

@@ -248,13 +248,13 @@ async def seed_database(
     async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
         await conn.execute("SELECT pg_advisory_lock(%s)", (_SEED_LOCK,))
         try:
-            if reset:
-                await conn.execute(f"TRUNCATE {', '.join(_DATA_TABLES)} CASCADE")
-            elif only_if_empty and await has_data(conn):
+            if not reset and only_if_empty and await has_data(conn):
                 return SeedReport(seeded=False, reason="data present (use --reset to replace it)")
             report = SeedReport(seeded=True, end_day=end.isoformat())
             ids = IdAllocator()
             async with conn.transaction():
+                if reset:  # in the same transaction: a failed load leaves the old data in place
+                    await conn.execute(f"TRUNCATE {', '.join(_DATA_TABLES)} CASCADE")
                 report.catalog_rows = await load_catalog(conn)
                 for plan in DEMO_TENANTS:
                     await _account(report, conn, plan, seed, end, ids)

@@ -28,7 +28,9 @@ from .model import (
 )
 
 SERVICE_KEY = "data_source"
-MAX_RANGE_DAYS = 400
+# What one series read may span: a 366-day range, the same length before it (comparisons) and
+# the anomaly lookback. Tools limit what a caller asks for to 366 days.
+MAX_RANGE_DAYS = 2 * 366 + 60
 MAX_SKUS = 20
 
 

@@ -172,8 +172,11 @@ class SqlSource:
             ).fetchall()
             recs = await (
                 await conn.execute(
-                    "SELECT count(*) AS n, coalesce(sum(savings_monthly), 0) AS savings FROM recommendations"
-                    " WHERE tenant_id = %s AND status = ANY(%s)",
+                    # Two recommendations on one resource (move and downsize) do not add up:
+                    # the total counts the larger saving per resource, like summarize_top_recommendations.
+                    "SELECT coalesce(sum(n), 0) AS n, coalesce(sum(best), 0) AS savings FROM ("
+                    " SELECT count(*) AS n, max(savings_monthly) AS best FROM recommendations"
+                    " WHERE tenant_id = %s AND status = ANY(%s) GROUP BY resource_id) per_resource",
                     (tenant_id, list(OPEN_STATUSES)),
                 )
             ).fetchone()

@@ -197,6 +197,10 @@ async def from_resource(ctx: ToolContext, req: TextRequest) -> tuple[Facts, list
         candidates = [a for a in candidates if a["sku"] in wanted]
     if not candidates:
         raise NotFound("no equivalent alternative among the candidates for this resource")
+    # Only a cheaper equivalent is a recommendation; a pricier one is never shown as "savings".
+    candidates = [a for a in candidates if a["delta"]["amount"] < 0]
+    if not candidates:
+        raise NotFound("no cheaper equivalent alternative for this resource: it is already priced well")
     best = candidates[0]
     res = alts["resource"]
     snap, effort, prices = await asyncio.gather(

@@ -14,6 +14,8 @@ from ..errors import InvalidInput
 from .registry import ToolContext
 
 DEFAULT_DAYS = 30
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2100, 12, 31)
 
 
 class ToolInput(BaseModel):
@@ -32,6 +34,10 @@ class RangeInput(ToolInput):
     def _both_or_neither(self) -> RangeInput:
         if (self.start is None) != (self.end is None):
             raise ValueError("give both start and end, or neither (then days applies)")
+        for day in (self.start, self.end):
+            # Comparisons reach a range's length back; far-off dates would overflow date math.
+            if day is not None and not (EARLIEST_DAY <= day <= LATEST_DAY):
+                raise ValueError(f"dates must be between {EARLIEST_DAY} and {LATEST_DAY}")
         if self.start and self.end and self.start > self.end:
             raise ValueError("start is after end")
         if self.start and self.end and (self.end - self.start).days >= 366:
