@@ -24,10 +24,8 @@ class _Frame(BaseModel):
 class ClientMessage(_Frame):
     type: Literal["message"] = "message"
     content: str = Field(default="", max_length=MAX_CONTENT_CHARS)
-    attachments: list[Annotated[str, Field(max_length=80)]] = Field(default_factory=list,
-                                                                    max_length=MAX_ATTACHMENTS)
-    client_message_id: str | None = Field(default=None, min_length=1, max_length=128,
-                                          pattern=r"^[A-Za-z0-9._:\-]+$")
+    attachments: list[Annotated[str, Field(max_length=80)]] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
+    client_message_id: str | None = Field(default=None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")
 
 
 class ClientCancel(_Frame):
@@ -50,8 +48,9 @@ class ClientAuth(_Frame):
     token: str
 
 
-ClientFrame = Annotated[ClientMessage | ClientCancel | ClientPing | ClientConfirm | ClientAuth,
-                        Field(discriminator="type")]
+ClientFrame = Annotated[
+    ClientMessage | ClientCancel | ClientPing | ClientConfirm | ClientAuth, Field(discriminator="type")
+]
 CLIENT_FRAME: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
 
 # --- server -> client ----------------------------------------------------------------------

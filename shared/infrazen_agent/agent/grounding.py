@@ -59,15 +59,41 @@ _PERIOD = re.compile(
     re.IGNORECASE,
 )
 _CURRENCY_WORDS = {
-    "₽": "RUB", "руб": "RUB", "руб.": "RUB", "рублей": "RUB", "рубля": "RUB", "рубль": "RUB",
-    "р.": "RUB", "rub": "RUB", "ruble": "RUB", "rubles": "RUB", "rouble": "RUB", "roubles": "RUB",
-    "$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD",
-    "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR",
+    "₽": "RUB",
+    "руб": "RUB",
+    "руб.": "RUB",
+    "рублей": "RUB",
+    "рубля": "RUB",
+    "рубль": "RUB",
+    "р.": "RUB",
+    "rub": "RUB",
+    "ruble": "RUB",
+    "rubles": "RUB",
+    "rouble": "RUB",
+    "roubles": "RUB",
+    "$": "USD",
+    "usd": "USD",
+    "dollar": "USD",
+    "dollars": "USD",
+    "€": "EUR",
+    "eur": "EUR",
+    "euro": "EUR",
+    "euros": "EUR",
 }
 _MULTIPLIERS = {
-    "тыс": 1e3, "тысяч": 1e3, "тысяча": 1e3, "тысячи": 1e3, "k": 1e3, "thousand": 1e3,
-    "млн": 1e6, "mln": 1e6, "million": 1e6, "m": 1e6,
-    "млрд": 1e9, "bn": 1e9, "billion": 1e9,
+    "тыс": 1e3,
+    "тысяч": 1e3,
+    "тысяча": 1e3,
+    "тысячи": 1e3,
+    "k": 1e3,
+    "thousand": 1e3,
+    "млн": 1e6,
+    "mln": 1e6,
+    "million": 1e6,
+    "m": 1e6,
+    "млрд": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
 }
 # Letters that may follow a number directly ("8GB", "4vCPU", "10x"); anything else glued to a
 # number makes it part of an identifier ("4o", "1a") and not a quantity.
@@ -152,8 +178,17 @@ def extract_numbers(text: str) -> list[NumberMention]:
             period = next(k for k in ("month", "year", "day", "hour") if per.group(k))
             end = per.end()
         precision = 0.5 * 10.0 ** (-decimals) * multiplier
-        found.append(NumberMention(text=text[start:end].strip(), value=value * multiplier, unit=unit,
-                                   period=period, precision=precision, start=start, end=end))
+        found.append(
+            NumberMention(
+                text=text[start:end].strip(),
+                value=value * multiplier,
+                unit=unit,
+                period=period,
+                precision=precision,
+                start=start,
+                end=end,
+            )
+        )
     return found
 
 
@@ -204,8 +239,7 @@ class TracedNumber:
     derivation: str | None = None  # exact, rounded, yearly_x12, percent, ratio, difference… (see _trace_one)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.mention.to_dict(), "traced": self.traced, "source": self.source,
-                "derivation": self.derivation}
+        return {**self.mention.to_dict(), "traced": self.traced, "source": self.source, "derivation": self.derivation}
 
 
 @dataclass(frozen=True)
@@ -221,9 +255,12 @@ class Grounding:
         return not self.untraced
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "checked": len(self.numbers),
-                "untraced": [n.mention.text for n in self.untraced],
-                "numbers": [n.to_dict() for n in self.numbers]}
+        return {
+            "ok": self.ok,
+            "checked": len(self.numbers),
+            "untraced": [n.mention.text for n in self.untraced],
+            "numbers": [n.to_dict() for n in self.numbers],
+        }
 
 
 class _Index:
@@ -269,9 +306,12 @@ def _pairwise_candidates(m: NumberMention, tol: float, rtol: float) -> list[tupl
             # a / b × 100 (e.g. savings / current cost)
             ("ratio", lambda b: ((v - tol) * b / 100, (v + tol) * b / 100)),
             # (a − b) / a × 100 = v  <=>  a = b / (1 − v/100) (e.g. (current − target) / current)
-            ("relative_difference",
-             lambda b: (b / (1 - (v - tol) / 100), b / (1 - (v + tol) / 100))
-             if v + tol < 100 else (math.inf, -math.inf)),
+            (
+                "relative_difference",
+                lambda b: (
+                    (b / (1 - (v - tol) / 100), b / (1 - (v + tol) / 100)) if v + tol < 100 else (math.inf, -math.inf)
+                ),
+            ),
         ]
     if v <= 0 or (m.unit is None and m.period is None):
         # Money only: among many facts some pair differs by almost any plain number.
@@ -316,7 +356,6 @@ def _trace_one(m: NumberMention, idx: _Index, small_ok: bool) -> TracedNumber:
 
 def trace(text: str, facts: Any, *, allow_small_integers: bool = True) -> Grounding:
     """Trace every number of `text` to `facts` (a JSON-like structure, or a list of `Fact`)."""
-    fact_list = facts if isinstance(facts, list) and all(isinstance(f, Fact) for f in facts) \
-        else collect_facts(facts)
+    fact_list = facts if isinstance(facts, list) and all(isinstance(f, Fact) for f in facts) else collect_facts(facts)
     idx = _Index(fact_list)
     return Grounding([_trace_one(m, idx, allow_small_integers) for m in extract_numbers(text)])

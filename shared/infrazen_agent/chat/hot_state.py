@@ -1,0 +1,102 @@
+"""Hot session state in Redis, shared by every replica: the cached session record, the context
+pack, the recent messages the model sees, and the one-turn-at-a-time lock.
+
+Redis holds nothing that cannot be rebuilt: the transcript in Postgres is the source of truth,
+and the pack is rebuilt from tools when it expires.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from .sessions import ChatSession
+
+HOT_TTL_S = 6 * 3600
+LOCK_TTL_MS = 90_000
+RECENT_MESSAGES = 16
+
+# Only the holder may extend or release the lock (its value is the turn id).
+_EXTEND = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+
+
+def _key(session_id: str, part: str) -> str:
+    return f"chat:s:{session_id}:{part}"
+
+
+class HotState:
+    def __init__(self, redis: aioredis.Redis):
+        self.redis = redis
+
+    # --- lock
+    async def acquire(self, session_id: str, turn_id: str) -> bool:
+        return bool(await self.redis.set(_key(session_id, "lock"), turn_id, nx=True, px=LOCK_TTL_MS))
+
+    async def extend(self, session_id: str, turn_id: str) -> bool:
+        return bool(await self.redis.eval(_EXTEND, 1, _key(session_id, "lock"), turn_id, LOCK_TTL_MS))  # type: ignore[misc]
+
+    async def release(self, session_id: str, turn_id: str) -> None:
+        await self.redis.eval(_RELEASE, 1, _key(session_id, "lock"), turn_id)  # type: ignore[misc]
+
+    async def running_turn(self, session_id: str) -> str | None:
+        value = await self.redis.get(_key(session_id, "lock"))
+        return value.decode() if isinstance(value, bytes) else value
+
+    # --- session record (saves a Postgres round trip per connection and per turn)
+    async def put_session(self, session: ChatSession) -> None:
+        await self.redis.set(_key(session.id, "meta"), json.dumps(session.to_json()), ex=HOT_TTL_S)
+
+    async def get_session(self, session_id: str) -> ChatSession | None:
+        raw = await self.redis.get(_key(session_id, "meta"))
+        return ChatSession.from_json(json.loads(raw)) if raw else None
+
+    # --- context pack
+    async def put_pack(self, session_id: str, pack: dict[str, Any]) -> None:
+        await self.redis.set(_key(session_id, "pack"), json.dumps(pack, ensure_ascii=False), ex=HOT_TTL_S)
+
+    async def get_pack(self, session_id: str) -> dict[str, Any] | None:
+        raw = await self.redis.get(_key(session_id, "pack"))
+        return json.loads(raw) if raw else None
+
+    # --- the pack and the recent messages, in one round trip (the hot path before a model call)
+    async def turn_inputs(self, session_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]] | None]:
+        _, pack, recent = await self._inputs(session_id, None)
+        return pack, recent
+
+    async def acquire_with_inputs(
+        self, session_id: str, turn_id: str
+    ) -> tuple[bool, dict[str, Any] | None, list[dict[str, Any]] | None]:
+        """Take the lock and read the turn's inputs in the same round trip."""
+        return await self._inputs(session_id, turn_id)
+
+    async def _inputs(
+        self, session_id: str, lock_for: str | None
+    ) -> tuple[bool, dict[str, Any] | None, list[dict[str, Any]] | None]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            if lock_for is not None:
+                pipe.set(_key(session_id, "lock"), lock_for, nx=True, px=LOCK_TTL_MS)
+            pipe.get(_key(session_id, "pack"))
+            pipe.exists(_key(session_id, "recent"))
+            pipe.lrange(_key(session_id, "recent"), 0, -1)
+            results = await pipe.execute()
+        acquired = bool(results[0]) if lock_for is not None else False
+        pack_raw, exists, items = results[-3:]
+        pack = json.loads(pack_raw) if pack_raw else None
+        recent = [m for m in map(json.loads, items) if m.get("role") != "_empty"] if exists else None
+        return acquired, pack, recent
+
+    async def put_recent(self, session_id: str, messages: list[dict[str, Any]]) -> None:
+        """Replace the recent list (rebuilt from the transcript after each turn, so replicas that
+        finished turns out of order still converge on the durable order)."""
+        key = _key(session_id, "recent")
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(key)
+            if messages:
+                pipe.rpush(key, *[json.dumps(m, ensure_ascii=False) for m in messages[-RECENT_MESSAGES:]])
+            else:  # Redis has no empty lists: a marker says "known empty", not "not cached"
+                pipe.rpush(key, json.dumps({"role": "_empty"}))
+            pipe.expire(key, HOT_TTL_S)
+            await pipe.execute()

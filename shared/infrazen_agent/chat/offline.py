@@ -1,0 +1,385 @@
+"""Offline answers: no model, still useful. The user's message is matched to intents by keywords
+(Russian and English); each intent names the tools that hold its facts; the answer is a template
+filled with the tools' own summary lines and key figures, labelled as offline.
+
+Every number in an offline answer is copied from a tool result, so it grounds fully.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..agent.events import Delta, Event, ToolCallEvent
+from ..agent.loop import ToolTrace, TurnState, run_tools
+from ..agent.tool_specs import spec_by_name
+from ..context.packs import fill_arguments, session_known
+from ..data.money import format_amount
+from ..llm.types import ToolCall
+
+Emit = Callable[[Event], None]
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    scope: str
+    pattern: re.Pattern[str]
+    tools: tuple[str, ...]
+    title_ru: str
+    title_en: str
+
+
+def _words(*stems: str) -> re.Pattern[str]:
+    return re.compile("|".join(stems), re.IGNORECASE)
+
+
+INTENTS: tuple[Intent, ...] = (
+    # recommendation scope
+    Intent(
+        "alternatives",
+        "recommendation",
+        _words(
+            r"альтернатив",
+            r"дешевл",
+            r"куда\s+перен",
+            r"друг\w*\s+провайдер",
+            r"вариант",
+            r"alternativ",
+            r"cheaper",
+            r"options?\b",
+            r"other provider",
+        ),
+        ("list_top_alternatives",),
+        "Альтернативы",
+        "Alternatives",
+    ),
+    Intent(
+        "effort",
+        "recommendation",
+        _words(
+            r"план",
+            r"шаг",
+            r"миграц",
+            r"перен[её]с",
+            r"трудо",
+            r"сложн",
+            r"риск",
+            r"сколько\s+врем",
+            r"plan",
+            r"steps?\b",
+            r"migrat",
+            r"effort",
+            r"risk",
+            r"how long",
+            r"hard",
+        ),
+        ("estimate_migration_effort", "generate_step_plan"),
+        "Трудозатраты и план",
+        "Effort and plan",
+    ),
+    Intent(
+        "utilisation",
+        "recommendation",
+        _words(
+            r"загруз",
+            r"нагруз",
+            r"утилиз",
+            r"cpu",
+            r"процессор",
+            r"памят",
+            r"ram\b",
+            r"снимок",
+            r"utili[sz]",
+            r"usage",
+            r"load",
+            r"memory",
+            r"snapshot",
+            r"metrics?",
+        ),
+        ("get_latest_snapshot", "get_resource"),
+        "Загрузка ресурса",
+        "Resource utilisation",
+    ),
+    Intent(
+        "prices",
+        "recommendation",
+        _words(r"цен", r"тариф", r"прайс", r"price", r"pricing", r"sku"),
+        ("get_prices_for_skus", "get_recommendation"),
+        "Цены",
+        "Prices",
+    ),
+    Intent(
+        "summary",
+        "recommendation",
+        _words(
+            r"эконом",
+            r"почему",
+            r"зачем",
+            r"что\s+это",
+            r"сколько",
+            r"стоим",
+            r"sav",
+            r"why",
+            r"what is",
+            r"how much",
+            r"cost",
+            r"explain",
+            r"объясн",
+        ),
+        ("get_recommendation", "get_resource"),
+        "Рекомендация",
+        "The recommendation",
+    ),
+    # analytics scope
+    Intent(
+        "trend",
+        "analytics",
+        _words(
+            r"тренд",
+            r"динамик",
+            r"рост",
+            r"растут",
+            r"измен",
+            r"по\s+дням",
+            r"trend",
+            r"grow",
+            r"increas",
+            r"change",
+            r"over time",
+        ),
+        ("get_cost_trends",),
+        "Динамика расходов",
+        "Cost trend",
+    ),
+    Intent(
+        "services",
+        "analytics",
+        _words(r"сервис", r"услуг", r"service", r"по\s+типам", r"by type"),
+        ("get_service_breakdown",),
+        "Расходы по сервисам",
+        "Cost by service",
+    ),
+    Intent(
+        "providers",
+        "analytics",
+        _words(r"провайдер", r"облак", r"selectel", r"yandex", r"beget", r"vk\b", r"provider", r"cloud"),
+        ("get_provider_breakdown",),
+        "Расходы по провайдерам",
+        "Cost by provider",
+    ),
+    Intent(
+        "anomalies",
+        "analytics",
+        _words(r"аномал", r"скач", r"всплеск", r"необычн", r"anomal", r"spike", r"unusual", r"jump"),
+        ("get_anomalies",),
+        "Аномалии",
+        "Anomalies",
+    ),
+    Intent(
+        "recommendations",
+        "analytics",
+        _words(r"рекоменд", r"эконом", r"оптимиз", r"сократ", r"recommend", r"sav", r"optimi", r"reduce", r"cut"),
+        ("summarize_top_recommendations",),
+        "Главные рекомендации",
+        "Top recommendations",
+    ),
+    Intent(
+        "overview",
+        "analytics",
+        _words(r"итог", r"обзор", r"всего", r"сколько", r"kpi", r"overview", r"total", r"summary", r"how much"),
+        ("get_analytics_overview",),
+        "Обзор расходов",
+        "Cost overview",
+    ),
+)
+DEFAULT_INTENT = {"recommendation": "summary", "analytics": "overview"}
+SCOPE_TOOLS = {
+    "recommendation": (
+        "get_recommendation",
+        "get_resource",
+        "get_latest_snapshot",
+        "list_top_alternatives",
+        "get_prices_for_skus",
+        "estimate_migration_effort",
+        "generate_step_plan",
+        "get_user_context",
+    ),
+    "analytics": (
+        "get_analytics_overview",
+        "get_cost_trends",
+        "get_service_breakdown",
+        "get_provider_breakdown",
+        "get_anomalies",
+        "summarize_top_recommendations",
+        "get_recommendation",
+        "get_resource",
+        "get_user_context",
+    ),
+}
+MAX_INTENTS = 2
+
+_TEXT = {
+    "ru": {
+        "label": "_Офлайн-режим: языковая модель недоступна, ответ собран из ваших данных инструментами InfraZen._",
+        "missing": "нет данных",
+        "image": "Изображение получено, но без языковой модели я не могу его прочитать.",
+        "hint": "Можно спросить: альтернативы, экономия, загрузка, план миграции, цены.",
+    },
+    "en": {
+        "label": "_Offline mode: no language model is available; this answer is assembled from "
+        "your data by InfraZen's tools._",
+        "missing": "no data",
+        "image": "The image arrived, but without a language model I cannot read it.",
+        "hint": "You can ask about: alternatives, savings, utilisation, migration plan, prices.",
+    },
+}
+_HINT_ANALYTICS = {
+    "ru": "Можно спросить: обзор, тренд, сервисы, провайдеры, аномалии, рекомендации.",
+    "en": "You can ask about: overview, trend, services, providers, anomalies, recommendations.",
+}
+
+
+def scope_tools(scope: str, registry: Any) -> list[str]:
+    """The tools the model is offered in a scope (those the registry has)."""
+    available = set(registry.names())
+    return [t for t in SCOPE_TOOLS.get(scope, ()) if t in available]
+
+
+def match_intents(scope: str, text: str) -> list[Intent]:
+    """The best matching intents of the scope, most keyword hits first; the scope's default when
+    nothing matches."""
+    scored = [(len(i.pattern.findall(text)), n, i) for n, i in enumerate(INTENTS) if i.scope == scope]
+    hits = sorted((s for s in scored if s[0] > 0), key=lambda s: (-s[0], s[1]))
+    if hits:
+        return [i for _, _, i in hits[:MAX_INTENTS]]
+    return [i for i in INTENTS if i.name == DEFAULT_INTENT.get(scope, "")]
+
+
+def _known(session: Any, pack: dict[str, Any]) -> dict[str, Any]:
+    known = session_known(session.recommendation_id, session.time_range)
+    known.update(pack.get("ids") or {})
+    if pack.get("_skus"):
+        known["skus"] = pack["_skus"]
+    return known
+
+
+def _money(value: Any) -> str:
+    if isinstance(value, dict) and {"amount", "currency", "period"} <= set(value):
+        return format_amount(float(value["amount"]), str(value["currency"]), value["period"])
+    return str(value)
+
+
+def _pct(value: Any) -> str:
+    return f"{value:+g}%" if isinstance(value, int | float) else "?"
+
+
+# How one item of a tool's main list reads, per tool; other tools get a generic line.
+_ITEM_LINES: dict[str, tuple[str, Callable[[dict[str, Any], dict[str, Any]], str]]] = {
+    "list_top_alternatives": (
+        "alternatives",
+        lambda a, d: (
+            f"{a.get('provider_name')} {a.get('sku')} ({a.get('region')}): {_money(a.get('monthly'))}, "
+            f"{_pct(a.get('delta_pct'))}"
+        ),
+    ),
+    "get_anomalies": (
+        "anomalies",
+        lambda a, d: (
+            f"{a.get('day')} {a.get('provider_name')} {a.get('service')}: {_money(a.get('amount'))} vs "
+            f"{_money(a.get('expected'))} ({_pct(a.get('deviation_pct'))}, {a.get('kind') or a.get('direction')})"
+        ),
+    ),
+    "summarize_top_recommendations": (
+        "items",
+        lambda a, d: f"#{a.get('id')} {a.get('title')} — {_money(a.get('savings_monthly'))}",
+    ),
+    "get_service_breakdown": (
+        "items",
+        lambda a, d: f"{a.get('name')}: {_money(a.get('amount'))} ({a.get('pct')}%, {_pct(a.get('change_pct'))})",
+    ),
+    "get_provider_breakdown": (
+        "items",
+        lambda a, d: f"{a.get('name')}: {_money(a.get('amount'))} ({a.get('pct')}%, {_pct(a.get('change_pct'))})",
+    ),
+    "get_cost_trends": (
+        "points",
+        lambda a, d: (
+            f"{a.get('start')}..{a.get('end')}: "
+            f"{format_amount(float(a.get('amount') or 0), str(d.get('currency')), 'range')}"
+        ),
+    ),
+    "generate_step_plan": ("steps", lambda a, d: f"{a.get('order')}. {a.get('title')} (risk: {a.get('risk')})"),
+    "estimate_migration_effort": ("factors", lambda a, d: f"{a.get('factor')}: {a.get('detail')} (+{a.get('points')})"),
+}
+
+
+def _details(tool: str, trace: ToolTrace) -> list[str]:
+    """A few lines of key figures beyond the summary: the first items of the tool's main list."""
+    data = trace.data or {}
+    key, line = _ITEM_LINES.get(tool, ("", lambda a, d: ""))
+    items = data.get(key) if key else None
+    if not isinstance(items, list):
+        return []
+    return [f"   - {line(i, data)}" for i in items[:5] if isinstance(i, dict)]
+
+
+async def answer(
+    registry: Any,
+    ctx: Any,
+    session: Any,
+    content: str,
+    language: str,
+    pack: dict[str, Any],
+    state: TurnState,
+    emit: Emit,
+    turn_id: str,
+    *,
+    images: bool = False,
+) -> None:
+    lang = language if language in _TEXT else "ru"
+    text = _TEXT[lang]
+    intents = match_intents(session.scope, content)
+    available = set(registry.names())
+    known = _known(session, pack)
+    wanted: list[str] = []
+    for intent in intents:
+        wanted += [t for t in intent.tools if t in available and t not in wanted]
+    specs = spec_by_name(registry, wanted) if wanted else {}
+    calls = []
+    for tool in wanted:
+        args = fill_arguments(specs.get(tool), known)
+        if args is not None:
+            calls.append(ToolCall(f"off_{uuid.uuid4().hex[:10]}", tool, args))
+    for call in calls:
+        emit(ToolCallEvent(turn_id=turn_id, call_id=call.id, name=call.name, arguments=call.arguments))
+    traces = await run_tools(registry, calls, ctx, emit, turn_id)
+    state.tools.extend(traces)
+    by_tool = {c.name: t for c, t in zip(calls, traces, strict=True)}
+
+    lines = [text["label"], ""]
+    if images:
+        lines += [text["image"], ""]
+    for intent in intents:
+        lines.append(f"**{intent.title_ru if lang == 'ru' else intent.title_en}**")
+        for tool in intent.tools:
+            trace = by_tool.get(tool)
+            if trace is None:
+                continue
+            if trace.ok:
+                lines.append(f"- {trace.summary}")
+                lines += _details(tool, trace)
+            else:
+                lines.append(f"- {tool}: {text['missing']} ({(trace.error or {}).get('code', 'error')})")
+        if not any(t in by_tool for t in intent.tools):
+            lines.append(f"- {text['missing']}")
+        lines.append("")
+    lines.append(text["hint"] if session.scope == "recommendation" else _HINT_ANALYTICS[lang])
+    body = "\n".join(lines)
+    state.model = "offline"
+    for chunk in re.findall(r".*?\n|.+$", body):
+        state.text_parts.append(chunk)
+        emit(Delta(turn_id=turn_id, text=chunk))

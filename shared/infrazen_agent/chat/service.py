@@ -1,0 +1,510 @@
+"""The chat service of one process: sessions, turn submission and the turns it runs.
+
+A turn: validate → take the session lock (Redis) → store the user message (Postgres; a resent
+client_message_id stops here) → run the agent loop, or the offline answerer, as a task owned by
+the service (a client that disconnects does not stop it) → store the answer, complete or not →
+release the lock → publish the terminal event. Every event goes through the hub, so every
+connection of the session, on any replica, sees the same turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ..agent.events import (
+    ClientMessage,
+    Envelope,
+    ErrorEvent,
+    Event,
+    Message,
+    TurnStarted,
+)
+from ..agent.grounding import Fact, collect_facts, trace
+from ..agent.loop import AgentLoop, TurnState
+from ..agent.prompt import build_messages, detect_language
+from ..agent.tool_specs import model_specs
+from ..auth import Principal
+from ..errors import AgentError, Conflict, InvalidInput, NotFound, RateLimited, Unavailable
+from ..llm import CallMeta, get_gateway, image_part, user_message
+from ..runtime import Runtime
+from ..uploads import get_upload
+from . import offline
+from .fanout import Hub
+from .hot_state import LOCK_TTL_MS, RECENT_MESSAGES, HotState
+from .sessions import SESSION_TTL, ChatSession, Scope, new_message_id, new_session_id, new_turn_id
+from .transcripts import TranscriptStore, public_message
+
+log = logging.getLogger("infrazen_agent.chat")
+
+TURN_TIMEOUT_S = 180.0
+FACTS_CACHE_SIZE = 1000
+HISTORY_IN_READY = 50
+_IMAGE_REF = re.compile(r"\[image:(up_[A-Za-z0-9_-]{16,64})\]")
+
+
+class SessionBusy(Conflict):
+    """Another turn of this session is running (one at a time): retry when it ends."""
+
+    code = "session_busy"
+    retryable = True
+
+
+@dataclass
+class Submitted:
+    turn_id: str
+    started: bool  # False: a resend of a message already stored
+    replay: list[Envelope] = field(default_factory=list)  # its outcome, when already finished
+
+
+@dataclass
+class _Running:
+    task: asyncio.Task[None]
+    turn_id: str
+    cancel_requested: bool = False
+
+
+def image_refs(content: str, attachments: list[str]) -> list[str]:
+    """Upload ids from `attachments` and inline `[image:<id>]` references, in order, once each."""
+    ids: list[str] = []
+    for upload_id in [*attachments, *_IMAGE_REF.findall(content)]:
+        if upload_id not in ids:
+            ids.append(upload_id)
+    return ids
+
+
+class ChatService:
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+        self.transcripts = TranscriptStore(runtime.pool)
+        self.hot = HotState(runtime.redis)
+        self.hub = Hub(runtime.redis, on_control=self._on_control)
+        self._running: dict[str, _Running] = {}
+        self._facts_cache: OrderedDict[str, list[Fact]] = OrderedDict()
+
+    async def start(self) -> None:
+        await self.hub.start()
+
+    async def aclose(self) -> None:
+        # Shutdown: running turns are stored as cancelled, never dropped.
+        for running in list(self._running.values()):
+            running.cancel_requested = True
+            running.task.cancel()
+        for running in list(self._running.values()):
+            with contextlib.suppress(BaseException):
+                await running.task
+        await self.hub.aclose()
+
+    # --- sessions
+    async def start_session(
+        self,
+        principal: Principal,
+        *,
+        scope: Scope,
+        recommendation_id: str | None = None,
+        time_range: dict[str, Any] | None = None,
+        page_context: dict[str, Any] | None = None,
+        legacy_key: str | None = None,
+        request_id: str | None = None,
+    ) -> tuple[ChatSession, dict[str, Any]]:
+        """A new session (or, with a legacy key, the owner's existing one). Building the context
+        pack is also the ownership check: another tenant's recommendation is not found."""
+        if legacy_key is not None:
+            existing = await self.transcripts.find_legacy(principal.tenant_id, principal.user_id, legacy_key)
+            if existing is not None:
+                await self.hot.put_session(existing)
+                pack = await self.hot.get_pack(existing.id) or await self._build_pack(principal, existing, request_id)
+                return existing, pack
+        session = ChatSession(
+            id=new_session_id(),
+            tenant_id=principal.tenant_id,
+            user_id=principal.user_id,
+            scope=scope,
+            recommendation_id=recommendation_id,
+            time_range=time_range,
+            page_context=page_context,
+        )
+        from ..context.packs import build_pack
+
+        pack = await build_pack(self.runtime, principal, session, request_id=request_id)
+        stored = await self.transcripts.create_session(session, legacy_key=legacy_key)
+        await self.hot.put_session(stored)
+        await self.hot.put_pack(stored.id, pack)
+        if stored.id == session.id:
+            await self.hot.put_recent(stored.id, [])
+        return stored, pack
+
+    async def load_session(self, principal: Principal, session_id: str) -> ChatSession:
+        """The principal's own session; anything else (unknown, another user's or tenant's) is
+        the same 404."""
+        if not session_id or len(session_id) > 64:
+            raise NotFound("chat session not found")
+        session = await self.hot.get_session(session_id)
+        if session is None:
+            session = await self.transcripts.get_session(principal.tenant_id, principal.user_id, session_id)
+            if session is not None:
+                await self.hot.put_session(session)
+        if session is None or session.tenant_id != principal.tenant_id or session.user_id != principal.user_id:
+            raise NotFound("chat session not found")
+        return session
+
+    async def history(self, session: ChatSession, limit: int | None = HISTORY_IN_READY) -> list[dict[str, Any]]:
+        return [public_message(r) for r in await self.transcripts.messages(session, limit=limit)]
+
+    async def running_turn(self, session: ChatSession) -> str | None:
+        return await self.hot.running_turn(session.id)
+
+    # --- turns
+    async def submit(
+        self, principal: Principal, session: ChatSession, msg: ClientMessage, *, request_id: str | None = None
+    ) -> Submitted:
+        content = msg.content
+        images = image_refs(content, msg.attachments)
+        if not content and not images:
+            raise InvalidInput("a message needs content or an attachment")
+        if session.expired:
+            raise NotFound("chat session expired; start a new one")
+        for upload_id in images:
+            await get_upload(self.runtime, principal, upload_id)  # tenant-checked, 404 otherwise
+        turn_id = new_turn_id()
+        acquired, pack, recent = await self.hot.acquire_with_inputs(session.id, turn_id)
+        if not acquired:
+            if msg.client_message_id:
+                existing = await self._existing_turn(session, msg.client_message_id)
+                if existing is not None:
+                    return existing
+            raise SessionBusy("another answer is still being written in this session; wait for it or cancel it")
+        try:
+            message_id = new_message_id()
+            stored = await self.transcripts.add_user_message(
+                session,
+                message_id=message_id,
+                turn_id=turn_id,
+                content=content,
+                client_message_id=msg.client_message_id,
+                attachments=images,
+            )
+        except BaseException:
+            await self.hot.release(session.id, turn_id)
+            raise
+        if not stored:
+            await self.hot.release(session.id, turn_id)
+            assert msg.client_message_id is not None
+            existing = await self._existing_turn(session, msg.client_message_id)
+            if existing is None:  # pragma: no cover - the row exists: the insert just said so
+                raise Conflict("duplicate message")
+            return existing
+        started = TurnStarted(
+            turn_id=turn_id,
+            message_id=message_id,
+            content=content,
+            client_message_id=msg.client_message_id,
+            attachments=images,
+        )
+        self.hub.publish(session.id, Envelope.of(started))
+        task = asyncio.create_task(
+            self._run_turn(
+                principal, session, turn_id, content, images, msg.client_message_id, request_id, pack, recent
+            ),
+            name=f"chat-turn-{turn_id}",
+        )
+        self._running[session.id] = _Running(task, turn_id)
+        task.add_done_callback(lambda _t: self._forget(session.id, turn_id))
+        return Submitted(turn_id, started=True)
+
+    def _forget(self, session_id: str, turn_id: str) -> None:
+        running = self._running.get(session_id)
+        if running is not None and running.turn_id == turn_id:
+            del self._running[session_id]
+
+    async def _existing_turn(self, session: ChatSession, client_message_id: str) -> Submitted | None:
+        rows = await self.transcripts.turn_of_client_message(session, client_message_id)
+        if not rows:
+            return None
+        turn_id = rows[0]["turn_id"]
+        answer = next((r for r in rows if r["role"] == "assistant"), None)
+        if answer is None:
+            return Submitted(turn_id, started=False)  # still running: its events are on the way
+        return Submitted(turn_id, started=False, replay=[Envelope.of(_replayed(answer, client_message_id))])
+
+    async def cancel(self, session: ChatSession, turn_id: str | None = None) -> None:
+        await self.hub.control(session.id, {"cmd": "cancel", "turn_id": turn_id})
+
+    async def _on_control(self, session_id: str, command: dict[str, Any]) -> None:
+        running = self._running.get(session_id)
+        if command.get("cmd") != "cancel" or running is None:
+            return
+        if command.get("turn_id") in (None, running.turn_id):
+            running.cancel_requested = True
+            running.task.cancel()
+
+    async def wait_idle(self) -> None:
+        """Wait for this process's running turns (tests and graceful shutdown)."""
+        while self._running:
+            await asyncio.gather(*(r.task for r in list(self._running.values())), return_exceptions=True)
+
+    # --- one turn
+    async def _run_turn(
+        self,
+        principal: Principal,
+        session: ChatSession,
+        turn_id: str,
+        content: str,
+        images: list[str],
+        client_message_id: str | None,
+        request_id: str | None,
+        pack: dict[str, Any] | None,
+        cached: list[dict[str, Any]] | None,
+    ) -> None:
+        def emit(event: Event) -> None:
+            self.hub.publish(session.id, Envelope.of(event))
+
+        state = TurnState()
+        mode = "online"
+        status, error = "complete", None
+        facts: list[Fact] = collect_facts({"user_message": content})
+        recent: list[dict[str, Any]] = []
+        keeper = asyncio.create_task(self._keep_lock(session.id, turn_id))
+        try:
+            async with asyncio.timeout(TURN_TIMEOUT_S):
+                recent = cached if cached is not None else await self._recent_from_db(session, turn_id)
+                if pack is None:
+                    pack = await self._build_pack(principal, session, request_id)
+                facts += self._pack_facts(session.id, pack)
+                mode = await self._answer(
+                    principal, session, turn_id, content, images, pack, recent, state, emit, request_id
+                )
+        except asyncio.CancelledError:
+            running = self._running.get(session.id)
+            if running is None or not running.cancel_requested:
+                log.warning("turn cancelled without a request", extra={"turn_id": turn_id})
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+            status = "cancelled"
+        except TimeoutError:
+            status, error = "failed", {"code": "timeout", "message": "the answer took too long", "retryable": True}
+        except AgentError as exc:
+            status, error = "failed", {"code": exc.code, "message": exc.message, "retryable": exc.retryable}
+        except Exception:
+            log.exception("turn failed", extra={"turn_id": turn_id, "session_id": session.id})
+            status, error = (
+                "failed",
+                {"code": "internal_error", "message": "the answer failed; quote the turn id", "retryable": True},
+            )
+        finally:
+            keeper.cancel()
+        await self._finish(
+            session, turn_id, content, client_message_id, state, mode, status, error, facts, recent, emit
+        )
+
+    async def _answer(
+        self,
+        principal: Principal,
+        session: ChatSession,
+        turn_id: str,
+        content: str,
+        images: list[str],
+        pack: dict[str, Any],
+        recent: list[dict[str, Any]],
+        state: TurnState,
+        emit: Any,
+        request_id: str | None,
+    ) -> str:
+        from ..tools import ToolContext, get_registry
+
+        registry = get_registry()
+        ctx = ToolContext(
+            runtime=self.runtime, principal=principal, request_id=request_id, session_id=session.id, turn_id=turn_id
+        )
+        language = detect_language(_IMAGE_REF.sub("", content))
+        gateway = get_gateway(self.runtime)
+        if gateway.is_online():
+            text = _IMAGE_REF.sub("", content).strip() or "(image)"
+            parts = [await image_part(self.runtime, principal, i) for i in images]
+            user = user_message(text, parts)["content"]
+            messages = build_messages(
+                scope=session.scope, language=language, pack=pack, history=recent, user_content=user
+            )
+            meta = CallMeta(
+                tenant_id=principal.tenant_id,
+                user_id=principal.user_id,
+                scenario=session.scenario,
+                session_id=session.id,
+                turn_id=turn_id,
+                request_id=request_id,
+            )
+            loop = AgentLoop(gateway, registry)
+            try:
+                await loop.run(
+                    messages,
+                    tool_specs=model_specs(registry, offline.scope_tools(session.scope, registry)),
+                    tool_ctx=ctx,
+                    meta=meta,
+                    emit=emit,
+                    state=state,
+                    images=bool(parts),
+                )
+                return "online"
+            except RateLimited:
+                raise
+            except Unavailable:
+                if state.step_output:
+                    raise  # text already shown: the partial answer is kept as failed
+                log.warning("no model answered; answering offline", extra={"turn_id": turn_id})
+        await offline.answer(registry, ctx, session, content, language, pack, state, emit, turn_id, images=bool(images))
+        return "offline"
+
+    async def _finish(
+        self,
+        session: ChatSession,
+        turn_id: str,
+        content: str,
+        client_message_id: str | None,
+        state: TurnState,
+        mode: str,
+        status: str,
+        error: dict[str, Any] | None,
+        facts: list[Fact],
+        recent: list[dict[str, Any]],
+        emit: Any,
+    ) -> None:
+        answer = state.content
+        grounding = trace(answer, [*facts, *collect_facts(state.facts())]).to_dict()
+        usage = state.usage.model_dump()
+        model = state.model or ("offline" if mode == "offline" else "")
+        message_id = new_message_id()
+        try:
+            await self.transcripts.add_assistant_message(
+                session,
+                message_id=message_id,
+                turn_id=turn_id,
+                content=answer,
+                status=status,
+                tool_calls=[t.public() for t in state.tools],
+                grounding=grounding,
+                usage=usage,
+                model=model,
+                mode=mode,
+                error=error,
+            )
+            new_recent = [*recent, {"role": "user", "content": content}]
+            if status == "complete" and answer:
+                new_recent.append({"role": "assistant", "content": answer})
+            await self.hot.put_recent(session.id, new_recent[-RECENT_MESSAGES:])
+        except Exception:
+            log.exception("storing the answer failed", extra={"turn_id": turn_id})
+            status, error = (
+                "failed",
+                {"code": "unavailable", "retryable": True, "message": "the answer could not be stored"},
+            )
+        finally:
+            await self.hot.release(session.id, turn_id)
+        if status == "failed":
+            assert error is not None
+            emit(
+                ErrorEvent(
+                    turn_id=turn_id,
+                    code=error["code"],
+                    message=error["message"],
+                    retryable=bool(error.get("retryable")),
+                )
+            )
+        else:
+            emit(
+                Message(
+                    turn_id=turn_id,
+                    message_id=message_id,
+                    content=answer,
+                    status="cancelled" if status == "cancelled" else "complete",
+                    incomplete=status != "complete",
+                    usage=state.usage,
+                    model=model,
+                    mode="offline" if mode == "offline" else "online",
+                    grounding=grounding,
+                    client_message_id=client_message_id,
+                )
+            )
+        with contextlib.suppress(Exception):  # sliding expiry; the answer is already safe
+            await self.transcripts.extend(session, datetime.now(UTC) + SESSION_TTL)
+
+    def _pack_facts(self, session_id: str, pack: dict[str, Any]) -> list[Fact]:
+        """The pack's numbers, collected once per pack version (it is the same every turn)."""
+        key = f"{session_id}:{hash(json.dumps(pack, sort_keys=True, default=str))}"
+        found = self._facts_cache.get(key)
+        if found is None:
+            found = collect_facts(pack, "context_pack")
+            self._facts_cache[key] = found
+            if len(self._facts_cache) > FACTS_CACHE_SIZE:
+                self._facts_cache.popitem(last=False)
+        else:
+            self._facts_cache.move_to_end(key)
+        return found
+
+    async def _keep_lock(self, session_id: str, turn_id: str) -> None:
+        while True:
+            await asyncio.sleep(LOCK_TTL_MS / 3000)
+            await self.hot.extend(session_id, turn_id)
+
+    async def _recent_from_db(self, session: ChatSession, turn_id: str) -> list[dict[str, Any]]:
+        rows = await self.transcripts.messages(session, limit=RECENT_MESSAGES + 1)
+        return [
+            {"role": r["role"], "content": r["content"]}
+            for r in rows
+            if r["turn_id"] != turn_id and (r["role"] == "user" or r["status"] == "complete")
+        ]
+
+    async def _build_pack(self, principal: Principal, session: ChatSession, request_id: str | None) -> dict[str, Any]:
+        from ..context.packs import build_pack
+
+        t0 = time.perf_counter()
+        pack = await build_pack(self.runtime, principal, session, request_id=request_id)
+        await self.hot.put_pack(session.id, pack)
+        log.info(
+            "context pack rebuilt",
+            extra={
+                "session_id": session.id,
+                "tokens": pack.get("tokens"),
+                "ms": round((time.perf_counter() - t0) * 1000, 1),
+            },
+        )
+        return pack
+
+
+def _replayed(row: dict[str, Any], client_message_id: str) -> Event:
+    if row["status"] == "failed":
+        err = row["error"] or {}
+        return ErrorEvent(
+            turn_id=row["turn_id"],
+            code=err.get("code", "internal_error"),
+            message=err.get("message", "the answer failed"),
+            retryable=bool(err.get("retryable")),
+        )
+    usage = row["usage"] or {}
+    return Message(
+        turn_id=row["turn_id"],
+        message_id=row["id"],
+        content=row["content"],
+        status="cancelled" if row["status"] == "cancelled" else "complete",
+        incomplete=row["status"] != "complete",
+        usage=usage,
+        model=row["model"] or "",
+        mode=row["mode"] or "online",
+        grounding=row["grounding"] or {},
+        client_message_id=client_message_id,
+        replayed=True,
+    )
+
+
+def get_chat_service(runtime: Runtime) -> ChatService:
+    service = runtime.services.get("chat")
+    assert isinstance(service, ChatService), "the chat component is not started"
+    return service

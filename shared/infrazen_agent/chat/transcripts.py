@@ -1,0 +1,194 @@
+"""The durable transcript in Postgres: sessions and their messages, always read by owner.
+
+Every query filters by the tenant (and the user, for sessions) taken from the verified
+principal; a session id alone never finds anything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool
+
+from .sessions import ChatSession
+
+_SESSION_COLUMNS = "id, tenant_id, user_id, scope, recommendation_id, time_range, page_context, created_at, expires_at"
+_MESSAGE_COLUMNS = (
+    "id, turn_id, role, content, status, client_message_id, attachments, tool_calls,"
+    " grounding, usage, model, mode, error, created_at"
+)
+
+
+def _session(row: dict[str, Any]) -> ChatSession:
+    return ChatSession(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        user_id=row["user_id"],
+        scope=row["scope"],
+        recommendation_id=row["recommendation_id"],
+        time_range=row["time_range"],
+        page_context=row["page_context"],
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+    )
+
+
+def public_message(row: dict[str, Any]) -> dict[str, Any]:
+    """A transcript message as clients see it (history in `ready`, GET /v1/chat/sessions/{id})."""
+    out: dict[str, Any] = {
+        "id": row["id"],
+        "turn_id": row["turn_id"],
+        "role": row["role"],
+        "content": row["content"],
+        "status": row["status"],
+        "incomplete": row["status"] != "complete",
+        "created_at": row["created_at"].isoformat() if isinstance(row["created_at"], datetime) else row["created_at"],
+    }
+    if row["role"] == "user":
+        out["client_message_id"] = row["client_message_id"]
+        out["attachments"] = row["attachments"] or []
+    else:
+        for key in ("model", "mode", "usage", "grounding", "tool_calls", "error"):
+            out[key] = row.get(key)
+    return out
+
+
+class TranscriptStore:
+    def __init__(self, pool: AsyncConnectionPool[Any]):
+        self.pool = pool
+
+    # --- sessions
+    async def create_session(self, session: ChatSession, *, legacy_key: str | None = None) -> ChatSession:
+        """Insert; with a legacy key, an existing session for the same owner and key wins."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                f"INSERT INTO chat_sessions ({_SESSION_COLUMNS}, legacy_key)"
+                " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+                " ON CONFLICT (tenant_id, user_id, legacy_key) WHERE legacy_key IS NOT NULL"
+                " DO UPDATE SET updated_at = now(), expires_at = EXCLUDED.expires_at"
+                f" RETURNING {_SESSION_COLUMNS}",
+                (
+                    session.id,
+                    session.tenant_id,
+                    session.user_id,
+                    session.scope,
+                    session.recommendation_id,
+                    Jsonb(session.time_range) if session.time_range else None,
+                    Jsonb(session.page_context) if session.page_context else None,
+                    session.created_at,
+                    session.expires_at,
+                    legacy_key,
+                ),
+            )
+            row = await cur.fetchone()
+        assert row is not None
+        return _session(cast(dict[str, Any], row))
+
+    async def get_session(self, tenant_id: str, user_id: str, session_id: str) -> ChatSession | None:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                f"SELECT {_SESSION_COLUMNS} FROM chat_sessions WHERE id = %s AND tenant_id = %s AND user_id = %s",
+                (session_id, tenant_id, user_id),
+            )
+            row = await cur.fetchone()
+        return _session(cast(dict[str, Any], row)) if row else None
+
+    async def find_legacy(self, tenant_id: str, user_id: str, legacy_key: str) -> ChatSession | None:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                f"SELECT {_SESSION_COLUMNS} FROM chat_sessions"
+                " WHERE tenant_id = %s AND user_id = %s AND legacy_key = %s",
+                (tenant_id, user_id, legacy_key),
+            )
+            row = await cur.fetchone()
+        return _session(cast(dict[str, Any], row)) if row else None
+
+    async def extend(self, session: ChatSession, expires_at: datetime) -> None:
+        async with self.pool.connection() as conn:
+            await conn.execute(
+                "UPDATE chat_sessions SET updated_at = now(), expires_at = %s WHERE id = %s AND tenant_id = %s",
+                (expires_at, session.id, session.tenant_id),
+            )
+
+    # --- messages
+    async def add_user_message(
+        self,
+        session: ChatSession,
+        *,
+        message_id: str,
+        turn_id: str,
+        content: str,
+        client_message_id: str | None,
+        attachments: list[str],
+    ) -> bool:
+        """False when this client_message_id was already stored (a resend)."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "INSERT INTO chat_messages (id, session_id, tenant_id, turn_id, role, content,"
+                " client_message_id, attachments) VALUES (%s,%s,%s,%s,'user',%s,%s,%s)"
+                " ON CONFLICT (session_id, client_message_id)"
+                " WHERE role = 'user' AND client_message_id IS NOT NULL DO NOTHING RETURNING id",
+                (message_id, session.id, session.tenant_id, turn_id, content, client_message_id, Jsonb(attachments)),
+            )
+            return await cur.fetchone() is not None
+
+    async def add_assistant_message(
+        self,
+        session: ChatSession,
+        *,
+        message_id: str,
+        turn_id: str,
+        content: str,
+        status: str,
+        tool_calls: list[dict[str, Any]],
+        grounding: dict[str, Any] | None,
+        usage: dict[str, Any] | None,
+        model: str | None,
+        mode: str | None,
+        error: dict[str, Any] | None,
+    ) -> None:
+        async with self.pool.connection() as conn:
+            await conn.execute(
+                "INSERT INTO chat_messages (id, session_id, tenant_id, turn_id, role, content,"
+                " status, tool_calls, grounding, usage, model, mode, error)"
+                " VALUES (%s,%s,%s,%s,'assistant',%s,%s,%s,%s,%s,%s,%s,%s)"
+                " ON CONFLICT (turn_id, role) DO NOTHING",
+                (
+                    message_id,
+                    session.id,
+                    session.tenant_id,
+                    turn_id,
+                    content,
+                    status,
+                    Jsonb(tool_calls),
+                    Jsonb(grounding) if grounding is not None else None,
+                    Jsonb(usage) if usage is not None else None,
+                    model,
+                    mode,
+                    Jsonb(error) if error is not None else None,
+                ),
+            )
+
+    async def turn_of_client_message(self, session: ChatSession, client_message_id: str) -> list[dict[str, Any]]:
+        """The stored rows (user, then assistant if any) of the turn a client message started."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                f"SELECT {_MESSAGE_COLUMNS} FROM chat_messages WHERE tenant_id = %s AND turn_id ="
+                " (SELECT turn_id FROM chat_messages WHERE session_id = %s AND tenant_id = %s"
+                "  AND role = 'user' AND client_message_id = %s)"
+                " ORDER BY seq",
+                (session.tenant_id, session.id, session.tenant_id, client_message_id),
+            )
+            return cast(list[dict[str, Any]], await cur.fetchall())
+
+    async def messages(self, session: ChatSession, *, limit: int | None = None) -> list[dict[str, Any]]:
+        """The last `limit` messages (all when None), oldest first."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                f"SELECT * FROM (SELECT seq, {_MESSAGE_COLUMNS} FROM chat_messages"
+                " WHERE session_id = %s AND tenant_id = %s ORDER BY seq DESC LIMIT %s) m ORDER BY seq",
+                (session.id, session.tenant_id, limit),
+            )
+            return cast(list[dict[str, Any]], await cur.fetchall())

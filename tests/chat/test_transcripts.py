@@ -1,0 +1,94 @@
+"""The durable transcript: owner-only reads (two tenants, two users), idempotent user messages,
+one answer per turn, legacy find-or-create."""
+
+from __future__ import annotations
+
+from infrazen_agent.chat.sessions import ChatSession, new_session_id
+from infrazen_agent.chat.transcripts import TranscriptStore, public_message
+from infrazen_agent.runtime import Runtime
+
+
+def _session(tenant: str, user: str, **kw: object) -> ChatSession:
+    return ChatSession(
+        id=new_session_id(), tenant_id=tenant, user_id=user, scope="analytics", time_range={"days": 30}, **kw
+    )  # type: ignore[arg-type]
+
+
+async def test_sessions_are_found_by_their_owner_only(runtime: Runtime) -> None:
+    store = TranscriptStore(runtime.pool)
+    a = await store.create_session(_session("tenant-a", "u1"))
+    assert (await store.get_session("tenant-a", "u1", a.id)) == a
+    assert await store.get_session("tenant-b", "u1", a.id) is None
+    assert await store.get_session("tenant-a", "u2", a.id) is None
+
+
+async def test_messages_never_leak_across_tenants(runtime: Runtime) -> None:
+    store = TranscriptStore(runtime.pool)
+    a = await store.create_session(_session("tenant-a", "u1"))
+    b = await store.create_session(_session("tenant-b", "u1"))
+    assert await store.add_user_message(
+        a, message_id="msg_a1", turn_id="turn_a1", content="secret of A", client_message_id="c1", attachments=[]
+    )
+    await store.add_user_message(
+        b, message_id="msg_b1", turn_id="turn_b1", content="B's question", client_message_id="c1", attachments=[]
+    )
+    # A forged session object with B's tenant and A's id sees nothing of A.
+    forged = ChatSession(id=a.id, tenant_id="tenant-b", user_id="u1", scope="analytics")
+    assert await store.messages(forged) == []
+    assert await store.turn_of_client_message(forged, "c1") == []
+    assert [m["content"] for m in await store.messages(a)] == ["secret of A"]
+    assert [m["content"] for m in await store.messages(b)] == ["B's question"]
+
+
+async def test_a_resent_client_message_id_is_stored_once(runtime: Runtime) -> None:
+    store = TranscriptStore(runtime.pool)
+    s = await store.create_session(_session("t", "u"))
+    first = await store.add_user_message(
+        s, message_id="msg_1", turn_id="turn_1", content="hi", client_message_id="same", attachments=[]
+    )
+    again = await store.add_user_message(
+        s, message_id="msg_2", turn_id="turn_2", content="hi", client_message_id="same", attachments=[]
+    )
+    assert (first, again) == (True, False)
+    await store.add_assistant_message(
+        s,
+        message_id="msg_3",
+        turn_id="turn_1",
+        content="hello",
+        status="complete",
+        tool_calls=[],
+        grounding={"ok": True},
+        usage={"prompt_tokens": 1},
+        model="m",
+        mode="online",
+        error=None,
+    )
+    # A second answer for the same turn is ignored (one answer per turn).
+    await store.add_assistant_message(
+        s,
+        message_id="msg_4",
+        turn_id="turn_1",
+        content="dup",
+        status="complete",
+        tool_calls=[],
+        grounding=None,
+        usage=None,
+        model=None,
+        mode=None,
+        error=None,
+    )
+    rows = await store.turn_of_client_message(s, "same")
+    assert [(r["role"], r["content"]) for r in rows] == [("user", "hi"), ("assistant", "hello")]
+    public = [public_message(r) for r in await store.messages(s)]
+    assert public[1]["grounding"] == {"ok": True} and public[1]["incomplete"] is False
+    assert await store.messages(s, limit=1) == [r for r in await store.messages(s)][-1:]
+
+
+async def test_legacy_sessions_are_found_again_per_owner_and_key(runtime: Runtime) -> None:
+    store = TranscriptStore(runtime.pool)
+    first = await store.create_session(_session("t", "u"), legacy_key="analytics:30")
+    second = await store.create_session(_session("t", "u"), legacy_key="analytics:30")
+    other_user = await store.create_session(_session("t", "u2"), legacy_key="analytics:30")
+    assert second.id == first.id and other_user.id != first.id
+    assert (await store.find_legacy("t", "u", "analytics:30")) is not None
+    assert await store.find_legacy("t2", "u", "analytics:30") is None
