@@ -119,20 +119,44 @@ def _savings(current: float, target: float, currency: str) -> tuple[Money, Money
     return money(monthly, currency), money(monthly * MONTHS_PER_YEAR, currency, "year"), percent
 
 
-async def from_recommendation(ctx: ToolContext, rec_id: int) -> tuple[Facts, list[dict[str, Any]]]:
-    rec = await call(ctx, "get_recommendation", recommendation_id=rec_id)
+def _subject_of(rec: dict[str, Any]) -> dict[str, Any]:
+    target = rec.get("target") or {}
+    return {
+        "resource_id": rec["resource"]["id"],
+        "target_provider": target.get("provider"),
+        "target_sku": target.get("sku"),
+    }
+
+
+async def _around(ctx: ToolContext, rec_id: int, subject: dict[str, Any]) -> tuple[Any, Effort, Any]:
+    async def target_prices() -> dict[str, Any] | None:
+        if not subject["target_sku"]:
+            return None
+        sku = {"provider": subject["target_provider"], "sku": subject["target_sku"]}
+        return await call(ctx, "get_prices_for_skus", skus=[sku])
+
+    snap, effort, prices = await asyncio.gather(
+        _snapshot(ctx, subject["resource_id"]), _effort(ctx, recommendation_id=rec_id), target_prices()
+    )
+    return snap, effort, prices
+
+
+async def from_recommendation(
+    ctx: ToolContext, rec_id: int, subject: dict[str, Any] | None = None
+) -> tuple[Facts, list[dict[str, Any]]]:
+    """`subject` (resource and target, from the facts stamp) lets all four tools run at once; the
+    recommendation read is the authority, and a mismatch (a concurrent change) reads again."""
+    if subject is None:
+        rec = await call(ctx, "get_recommendation", recommendation_id=rec_id)
+        snap, effort, prices = await _around(ctx, rec_id, _subject_of(rec))
+    else:
+        rec, (snap, effort, prices) = await asyncio.gather(
+            call(ctx, "get_recommendation", recommendation_id=rec_id), _around(ctx, rec_id, subject)
+        )
+        if _subject_of(rec) != subject:
+            snap, effort, prices = await _around(ctx, rec_id, _subject_of(rec))
     res = rec["resource"]
     target = rec.get("target")
-
-    async def target_prices() -> dict[str, Any] | None:
-        if not target:
-            return None
-        return await call(ctx, "get_prices_for_skus", skus=[{"provider": target["provider"], "sku": target["sku"]}])
-
-    # Independent reads run together: the text's latency is the slowest tool, not their sum.
-    snap, effort, prices = await asyncio.gather(
-        _snapshot(ctx, res["id"]), _effort(ctx, recommendation_id=rec_id), target_prices()
-    )
     current, target_m = _m(rec["current_monthly"]), _m(rec["target_monthly"])
     monthly, yearly, percent = _savings(current.amount, target_m.amount, current.currency)
     projected = None

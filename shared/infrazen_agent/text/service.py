@@ -133,7 +133,9 @@ async def _prose(
         if prose is None:
             problem = "Your answer was not one JSON object with the four string fields."
         else:
-            grounding = trace("\n".join(prose[k] for k in PROSE_FIELDS), [fact_data, draft_data])
+            grounding = trace(
+                "\n".join(prose[k] for k in PROSE_FIELDS), fact_data
+            )  # the draft's numbers all come from the facts
             if grounding.ok:
                 return (prose, done.model, grounding), True
             wrong = ", ".join(sorted({n.mention.text for n in grounding.untraced}))
@@ -186,7 +188,7 @@ async def generate_json(
     if key and (hit := await cache.load(runtime, key)):
         return hit
     if req.recommendation_id is not None:
-        facts, _ = await from_recommendation(ctx, req.recommendation_id)
+        facts, _ = await from_recommendation(ctx, req.recommendation_id, stamp.subject if stamp else None)
     else:
         facts, _ = await from_resource(ctx, req)
     if version is None:  # HTTP source: version the gathered facts themselves

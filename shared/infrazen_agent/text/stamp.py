@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from ..auth import Principal
 from ..runtime import Runtime
@@ -19,7 +20,8 @@ from .model import TextRequest
 _LANGUAGE = "(SELECT u.language FROM users u WHERE u.id = %(user)s AND u.tenant_id = %(tenant)s) AS user_language"
 
 _REC = f"""
-SELECT {_LANGUAGE}, r.updated_at, r.current_monthly, r.target_monthly, r.status, res.updated_at AS res_updated,
+SELECT {_LANGUAGE}, r.resource_id, r.target_provider, r.target_sku,
+       r.updated_at, r.current_monthly, r.target_monthly, r.status, res.updated_at AS res_updated,
        res.monthly_cost,
        (SELECT max(s.id)::text || '@' || max(s.taken_at)::text FROM utilization_snapshots s
          WHERE s.tenant_id = r.tenant_id AND s.resource_id = r.resource_id) AS snapshot,
@@ -47,6 +49,8 @@ SELECT {_LANGUAGE}, res.updated_at, res.monthly_cost,
 class Stamp:
     version: str
     user_language: str | None  # read in the same query: a cache hit needs no tool call
+    # A recommendation's resource and target: lets every fact tool start at once (checked after).
+    subject: dict[str, Any] | None = None
 
 
 async def facts_stamp(runtime: Runtime, principal: Principal, req: TextRequest) -> Stamp | None:
@@ -54,11 +58,19 @@ async def facts_stamp(runtime: Runtime, principal: Principal, req: TextRequest) 
     then answer with the proper 404)."""
     if runtime.settings.agent_internal_api_base:
         return None
-    sql, subject = (_REC, req.recommendation_id) if req.recommendation_id else (_RESOURCE, req.resource_id)
-    params = {"subject": subject, "tenant": principal.tenant_id, "user": principal.user_id}
+    sql, subject_id = (_REC, req.recommendation_id) if req.recommendation_id else (_RESOURCE, req.resource_id)
+    params = {"subject": subject_id, "tenant": principal.tenant_id, "user": principal.user_id}
     async with runtime.pool.connection() as conn:
         row = await (await conn.execute(sql, params)).fetchone()
     if row is None:
         return None
     language = row.pop("user_language")
-    return Stamp(hashlib.sha256(repr(sorted(row.items())).encode()).hexdigest()[:16], language)
+    version = hashlib.sha256(repr(sorted(row.items())).encode()).hexdigest()[:16]
+    subject = None
+    if req.recommendation_id:
+        subject = {
+            "resource_id": row["resource_id"],
+            "target_provider": row["target_provider"],
+            "target_sku": row["target_sku"],
+        }
+    return Stamp(version, language, subject)
