@@ -113,6 +113,30 @@ async def _snapshot(ctx: ToolContext, resource_id: int) -> dict[str, Any] | None
         return None  # no utilisation data yet: the text says so through the risks
 
 
+def _subject_fields(res: dict[str, Any], snap: dict[str, Any] | None, current: Money, target: Money) -> dict[str, Any]:
+    """The facts both paths share: the resource, the savings and the utilisation snapshot."""
+    monthly, yearly, percent = _savings(current.amount, target.amount, current.currency)
+    snap = snap or {}
+    return {
+        "resource_id": res["id"],
+        "resource_name": res["name"],
+        "resource_type": res["resource_type"],
+        "provider": res["provider"],
+        "provider_name": res["provider_name"],
+        "region": res["region"],
+        "spec_text": _spec_text(res["spec"]),
+        "current_monthly": current,
+        "target_monthly": target,
+        "monthly_savings": monthly,
+        "yearly_savings": yearly,
+        "savings_percent": percent,
+        "cpu_avg_pct": snap.get("cpu_avg_pct"),
+        "cpu_p95_pct": snap.get("cpu_p95_pct"),
+        "ram_p95_pct": snap.get("ram_p95_pct"),
+        "snapshot_window_days": snap.get("window_days"),
+    }
+
+
 def _savings(current: float, target: float, currency: str) -> tuple[Money, Money, float]:
     monthly = round2(current - target)
     percent = round(monthly / current * 100, 1) if current else 0.0
@@ -158,7 +182,6 @@ async def from_recommendation(
     res = rec["resource"]
     target = rec.get("target")
     current, target_m = _m(rec["current_monthly"]), _m(rec["target_monthly"])
-    monthly, yearly, percent = _savings(current.amount, target_m.amount, current.currency)
     projected = None
     if rec["rec_type"] == "rightsize_cpu" and snap and snap.get("cpu_p95_pct") is not None:
         ratio = rec["evidence"].get("vcpu_ratio") or _vcpu_ratio(res, prices)
@@ -166,27 +189,12 @@ async def from_recommendation(
     facts = Facts(
         rec_type=rec["rec_type"],
         recommendation_id=rec["id"],
-        resource_id=res["id"],
-        resource_name=res["name"],
-        resource_type=res["resource_type"],
-        provider=res["provider"],
-        provider_name=res["provider_name"],
-        region=res["region"],
-        spec_text=_spec_text(res["spec"]),
-        current_monthly=current,
-        target_monthly=target_m,
-        monthly_savings=monthly,
-        yearly_savings=yearly,
-        savings_percent=percent,
+        **_subject_fields(res, snap, current, target_m),
         target_provider=target["provider"] if target else None,
         target_provider_name=target["provider_name"] if target else None,
         target_sku=target["sku"] if target else None,
         target_region=target["region"] if target else None,
         target_quantity=target["quantity"] if target else None,
-        cpu_avg_pct=snap.get("cpu_avg_pct") if snap else None,
-        cpu_p95_pct=snap.get("cpu_p95_pct") if snap else None,
-        ram_p95_pct=snap.get("ram_p95_pct") if snap else None,
-        snapshot_window_days=snap.get("window_days") if snap else None,
         projected_cpu_p95_pct=projected,
         age_days=rec["evidence"].get("age_days"),
         days_unused=rec["evidence"].get("days_unused"),
@@ -233,7 +241,7 @@ async def from_resource(ctx: ToolContext, req: TextRequest) -> tuple[Facts, list
         call(ctx, "get_prices_for_skus", skus=[{"provider": best["provider"], "sku": best["sku"]}]),
     )
     current, target_m = _m(alts["current_monthly"]), _m(best["monthly"])
-    monthly, yearly, percent = _savings(current.amount, target_m.amount, current.currency)
+    monthly = _savings(current.amount, target_m.amount, current.currency)[0]  # for the formula
     rec_type = "cross_provider_server" if res["resource_type"] == "server" else "cross_provider_dbaas"
     unit = _m(best["unit_price"])
     formula = (
@@ -248,27 +256,12 @@ async def from_resource(ctx: ToolContext, req: TextRequest) -> tuple[Facts, list
     facts = Facts(
         rec_type=rec_type,
         recommendation_id=None,
-        resource_id=res["id"],
-        resource_name=res["name"],
-        resource_type=res["resource_type"],
-        provider=res["provider"],
-        provider_name=res["provider_name"],
-        region=res["region"],
-        spec_text=_spec_text(res["spec"]),
-        current_monthly=current,
-        target_monthly=target_m,
-        monthly_savings=monthly,
-        yearly_savings=yearly,
-        savings_percent=percent,
+        **_subject_fields(res, snap, current, target_m),
         target_provider=best["provider"],
         target_provider_name=best["provider_name"],
         target_sku=best["sku"],
         target_region=best["region"],
         target_quantity=best["quantity"],
-        cpu_avg_pct=snap.get("cpu_avg_pct") if snap else None,
-        cpu_p95_pct=snap.get("cpu_p95_pct") if snap else None,
-        ram_p95_pct=snap.get("ram_p95_pct") if snap else None,
-        snapshot_window_days=snap.get("window_days") if snap else None,
         confidence=round(0.85 * float(best["parity"]["score"]), 2),
         confidence_label=confidence_label(0.85 * float(best["parity"]["score"])),
         effort=effort,
