@@ -170,3 +170,20 @@ async def test_http_refusals_are_401_json(client: httpx.AsyncClient, settings: S
 async def test_http_accepts_minted_token(client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]) -> None:
     r = await client.get("/v1/upload/up_aaaaaaaaaaaaaaaaaaaaaaaa", headers=auth("u1", "t1"))
     assert r.status_code == 404  # authenticated; the id simply does not exist
+
+
+def test_legacy_token_opens_only_the_chat_it_was_minted_for() -> None:
+    now = int(time.time())
+
+    def legacy(**claims: Any) -> Principal:
+        token = jwt.encode({"user_id": 7, "iat": now, "exp": now + 60, **claims}, SECRET, algorithm="HS256")
+        return verify_token(_settings(), token)
+
+    rec42 = legacy(scenario="recommendation", recommendation_id=42)
+    assert rec42.allows_chat("recommendation", 42) and rec42.allows_chat("recommendation", "42")
+    assert not rec42.allows_chat("recommendation", 43) and not rec42.allows_chat("analytics", None)
+    analytics = legacy(scenario="analytics", context={"time_range_days": 30})
+    assert analytics.allows_chat("analytics", None) and not analytics.allows_chat("recommendation", 42)
+    assert not legacy(recommendation_id=42).allows_chat("analytics", None)  # a claimed rec implies its chat
+    ours = verify_token(_settings(), mint_token(_settings(), user="u", tenant="t"))
+    assert ours.allows_chat("recommendation", 1) and ours.allows_chat("analytics", None)

@@ -40,6 +40,17 @@ class Principal:
         if not self.has_role(role):
             raise Forbidden(f"this needs the {role} role")
 
+    def allows_chat(self, scope: str, recommendation_id: object | None) -> bool:
+        """A legacy InfraZen token was minted for one chat (scenario, recommendation): it opens
+        only that one. Our own tokens carry no such scope."""
+        claimed = self.scope.get("recommendation_id")
+        scenario = self.scope.get("scenario") or ("recommendation" if claimed is not None else None)
+        if scenario is None:
+            return True
+        if scenario != scope:
+            return False
+        return scope != "recommendation" or claimed is None or str(claimed) == str(recommendation_id)
+
     def require_write(self) -> None:
         """Demo users are read-only whatever their roles say."""
         if self.demo:

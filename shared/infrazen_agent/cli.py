@@ -50,6 +50,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         log_config=None,
         ws_ping_interval=20,
         ws_ping_timeout=20,
+        ws_max_size=1024 * 1024,  # chat frames are small (limit 64 KB); refuse 16 MB ones unread
         timeout_graceful_shutdown=10,
     )
     return 0

@@ -9,13 +9,14 @@ from typing import Any
 
 import jwt
 import pytest
+import redis
 import websockets
 from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import TEST_SECRET
 from tests.support.llm_server import Reply, ScriptedLLMServer
 
-from .clients import Chat, top_recommendation
+from .clients import Chat, query, top_recommendation
 
 
 def infrazen_token(user_id: int, **claims: Any) -> str:
@@ -96,3 +97,29 @@ async def test_refusals_close_with_1008(offline_chat: Chat, case: str) -> None:
         with pytest.raises(ConnectionClosed) as info:
             await conn.recv()
     assert info.value.rcvd is not None and info.value.rcvd.code == 1008
+
+
+async def test_an_expired_legacy_session_is_revived_on_reconnect(offline_chat: Chat) -> None:
+    token = infrazen_token(1001, scenario="analytics", context={"time_range_days": 30})
+    url = f"{offline_chat.server.ws_url}/v1/chat/analytics?token={token}"
+    async with websockets.connect(url) as conn:
+        await conn.recv()  # system
+    # A day later: the stored session and its cached copy have expired.
+    query(offline_chat.settings, "UPDATE chat_sessions SET expires_at = now() - interval '1 hour' RETURNING id")
+    redis_client = redis.Redis.from_url(offline_chat.settings.redis_url)
+    for key in redis_client.scan_iter("chat:s:*:meta"):
+        redis_client.delete(key)
+    async with websockets.connect(url) as conn:
+        await conn.recv()
+        await conn.send(json.dumps({"content": "Какие тренды?"}))
+        frames = await _frames(conn, "assistant")
+    assert "expired" not in frames[-1]["content"] and frames[-1]["content"]
+
+
+async def test_a_binary_auth_frame_closes_with_1008(offline_chat: Chat) -> None:
+    started = await offline_chat.start({"scope": "analytics"})
+    async with websockets.connect(f"{offline_chat.server.ws_url}/v1/chat/ws?session={started['session_id']}") as conn:
+        await conn.send(b"\x00\x01binary")
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await conn.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008

@@ -38,7 +38,16 @@ from ..chat.fanout import Subscription, Translate
 from ..chat.service import TURN_TIMEOUT_S, ChatService, get_chat_service
 from ..chat.sessions import ChatSession, TimeRange
 from ..deps import CurrentPrincipal, RuntimeDep, runtime_of
-from ..errors import AgentError, BadRequest, InvalidInput, NotFound, Unauthorized, Unavailable, error_response
+from ..errors import (
+    AgentError,
+    BadRequest,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+    Unavailable,
+    error_response,
+)
 from ..llm import get_gateway
 from ..logs import request_id_var
 from ..runtime import Runtime
@@ -135,6 +144,8 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     summary="Start a chat session about a recommendation or an analytics range",
 )
 async def start(body: ChatStart, request: Request, principal: CurrentPrincipal, runtime: RuntimeDep) -> ChatStarted:
+    if not principal.allows_chat(body.scope, body.recommendation_id):
+        raise Forbidden("the token was minted for another chat")
     service = get_chat_service(runtime)
     time_range = (body.time_range or TimeRange(days=30)).as_json() if body.scope == "analytics" else None
     session, pack = await service.start_session(
@@ -296,9 +307,12 @@ async def _principal(websocket: WebSocket, runtime: Runtime, token: str | None) 
     """From the `token` query parameter, or a first frame {"type":"auth","token":…}."""
     if not token:
         try:
-            raw = await asyncio.wait_for(websocket.receive_text(), AUTH_FRAME_TIMEOUT_S)
+            message = await asyncio.wait_for(websocket.receive(), AUTH_FRAME_TIMEOUT_S)
         except TimeoutError:
             raise Unauthorized("no token: pass ?token= or send an auth frame first") from None
+        raw = message.get("text")
+        if not isinstance(raw, str):  # a binary frame, or the client went away
+            raise Unauthorized('the first frame must be a text frame {"type":"auth","token":…}')
         try:
             frame = CLIENT_FRAME.validate_json(raw)
         except ValidationError:
@@ -530,9 +544,8 @@ async def _legacy(
     await websocket.accept()
     try:
         principal = await _principal(websocket, runtime, websocket.query_params.get("token"))
-        claimed = principal.scope.get("recommendation_id")
-        if scope == "recommendation" and claimed is not None and str(claimed) != recommendation_id:
-            raise Unauthorized("the token was minted for another recommendation")
+        if not principal.allows_chat(scope, recommendation_id):
+            raise Unauthorized("the token was minted for another chat")
         context = principal.scope.get("context") or {}
         days = context.get("time_range_days", 30) if isinstance(context, dict) else 30
         if not isinstance(days, int) or not 1 <= days <= 366:

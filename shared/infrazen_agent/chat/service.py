@@ -16,7 +16,7 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -70,6 +70,15 @@ class _Running:
     task: asyncio.Task[None]
     turn_id: str
     cancel_requested: bool = False
+    # Cancels reach only `work` (the answering), never the storing of the outcome.
+    work: asyncio.Task[str] | None = None
+    finishing: bool = False
+
+    def request_cancel(self) -> None:
+        self.cancel_requested = True
+        if self.work is not None and not self.finishing:
+            self.work.cancel()
+        # not started yet: the turn sees cancel_requested when it starts and stores "cancelled"
 
 
 def image_refs(content: str, attachments: list[str]) -> list[str]:
@@ -96,8 +105,7 @@ class ChatService:
     async def aclose(self) -> None:
         # Shutdown: running turns are stored as cancelled, never dropped.
         for running in list(self._running.values()):
-            running.cancel_requested = True
-            running.task.cancel()
+            running.request_cancel()
         for running in list(self._running.values()):
             with contextlib.suppress(BaseException):
                 await running.task
@@ -120,7 +128,8 @@ class ChatService:
         if legacy_key is not None:
             existing = await self.transcripts.find_legacy(principal.tenant_id, principal.user_id, legacy_key)
             if existing is not None:
-                await self.hot.put_session(existing)
+                # The browser client cannot start a new legacy session: reconnecting revives it.
+                existing = await self._extend(existing)
                 pack = await self.hot.get_pack(existing.id) or await self._build_pack(principal, existing, request_id)
                 return existing, pack
         session = ChatSession(
@@ -232,7 +241,16 @@ class ChatService:
         turn_id = rows[0]["turn_id"]
         answer = next((r for r in rows if r["role"] == "assistant"), None)
         if answer is None:
-            return Submitted(turn_id, started=False)  # still running: its events are on the way
+            if await self.hot.running_turn(session.id) == turn_id:
+                return Submitted(turn_id, started=False)  # still running: its events are on the way
+            # Not running and never stored (a process died mid-turn): say so instead of silence.
+            lost = ErrorEvent(
+                turn_id=turn_id,
+                code="turn_lost",
+                message="this message's answer was lost (the service restarted); send it again as a new message",
+                retryable=True,
+            )
+            return Submitted(turn_id, started=False, replay=[Envelope.of(lost)])
         return Submitted(turn_id, started=False, replay=[Envelope.of(_replayed(answer, client_message_id))])
 
     async def cancel(self, session: ChatSession, turn_id: str | None = None) -> None:
@@ -243,8 +261,7 @@ class ChatService:
         if command.get("cmd") != "cancel" or running is None:
             return
         if command.get("turn_id") in (None, running.turn_id):
-            running.cancel_requested = True
-            running.task.cancel()
+            running.request_cancel()
 
     async def wait_idle(self) -> None:
         """Wait for this process's running turns (tests and graceful shutdown)."""
@@ -272,23 +289,36 @@ class ChatService:
         status, error = "complete", None
         facts: list[Fact] = collect_facts({"user_message": content})
         recent: list[dict[str, Any]] = []
-        keeper = asyncio.create_task(self._keep_lock(session.id, turn_id))
-        try:
+
+        async def work() -> str:
+            nonlocal recent, pack
             async with asyncio.timeout(TURN_TIMEOUT_S):
                 recent = cached if cached is not None else await self._recent_from_db(session, turn_id)
                 if pack is None:
                     pack = await self._build_pack(principal, session, request_id)
-                facts += self._pack_facts(session.id, pack)
-                mode = await self._answer(
+                facts.extend(self._pack_facts(session.id, pack))
+                return await self._answer(
                     principal, session, turn_id, content, images, pack, recent, state, emit, request_id
                 )
+
+        running = self._running.get(session.id)
+        running = running if running is not None and running.turn_id == turn_id else None
+        keeper = asyncio.create_task(self._keep_lock(session.id, turn_id))
+        answering = asyncio.create_task(work(), name=f"chat-work-{turn_id}")
+        if running is not None:
+            running.work = answering
+            if running.cancel_requested:  # cancelled before the turn started
+                answering.cancel()
+        try:
+            mode = await answering
         except asyncio.CancelledError:
-            running = self._running.get(session.id)
-            if running is None or not running.cancel_requested:
+            if not answering.cancelled():  # this task itself was cancelled (event loop teardown)
+                answering.cancel()
+                task = asyncio.current_task()
+                if task is not None:
+                    task.uncancel()
+            elif running is None or not running.cancel_requested:
                 log.warning("turn cancelled without a request", extra={"turn_id": turn_id})
-            task = asyncio.current_task()
-            if task is not None:
-                task.uncancel()
             status = "cancelled"
         except TimeoutError:
             status, error = "failed", {"code": "timeout", "message": "the answer took too long", "retryable": True}
@@ -302,6 +332,8 @@ class ChatService:
             )
         finally:
             keeper.cancel()
+        if running is not None:
+            running.finishing = True
         await self._finish(
             session, turn_id, content, client_message_id, state, mode, status, error, facts, recent, emit
         )
@@ -407,7 +439,8 @@ class ChatService:
                 {"code": "unavailable", "retryable": True, "message": "the answer could not be stored"},
             )
         finally:
-            await self.hot.release(session.id, turn_id)
+            with contextlib.suppress(Exception):  # the lock's TTL covers a failed release
+                await self.hot.release(session.id, turn_id)
         if status == "failed":
             assert error is not None
             emit(
@@ -434,7 +467,14 @@ class ChatService:
                 )
             )
         with contextlib.suppress(Exception):  # sliding expiry; the answer is already safe
-            await self.transcripts.extend(session, datetime.now(UTC) + SESSION_TTL)
+            await self._extend(session)
+
+    async def _extend(self, session: ChatSession) -> ChatSession:
+        """Slide the expiry in Postgres and in the cached copy (which is read first)."""
+        extended = replace(session, expires_at=datetime.now(UTC) + SESSION_TTL)
+        await self.transcripts.extend(session, extended.expires_at)
+        await self.hot.put_session(extended)
+        return extended
 
     def _pack_facts(self, session_id: str, pack: dict[str, Any]) -> list[Fact]:
         """The pack's numbers, collected once per pack version (it is the same every turn)."""

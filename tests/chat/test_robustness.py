@@ -1,0 +1,141 @@
+"""Turns always end with a stored outcome and a final event: double cancels, cancels before the
+turn starts, a failed lock release, stale cached expiry, a turn lost with its process, and expired
+legacy sessions (found in review; each of these once left a client waiting forever)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from infrazen_agent.agent.events import ClientMessage
+from infrazen_agent.auth import Principal
+from infrazen_agent.chat.service import ChatService
+from infrazen_agent.chat.sessions import ChatSession
+from infrazen_agent.runtime import Runtime
+from tests.chat.clients import Chat, query
+
+OWNER = Principal(user_id="1001", tenant_id="1001")
+
+
+async def _service(runtime: Runtime) -> tuple[ChatService, ChatSession]:
+    service = ChatService(runtime)
+    await service.start()
+    session, _ = await service.start_session(OWNER, scope="analytics", time_range={"days": 30})
+    return service, session
+
+
+def _rows(runtime: Runtime, session: ChatSession) -> list[dict[str, Any]]:
+    return query(
+        runtime.settings, "SELECT role, status FROM chat_messages WHERE session_id = %s ORDER BY seq", session.id
+    )
+
+
+async def _events(sub: Any) -> list[str]:
+    await asyncio.sleep(0.2)
+    events = []
+    while not sub.queue.empty():
+        events.append(sub.queue.get_nowait().type)
+    return events
+
+
+async def test_a_second_cancel_while_finishing_still_stores_and_tells(runtime: Runtime) -> None:
+    service, session = await _service(runtime)
+
+    async def forever(*_: Any, **__: Any) -> str:
+        await asyncio.sleep(3600)
+        return "online"
+
+    store = service.transcripts.add_assistant_message
+
+    async def slow_store(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(0.5)
+        return await store(*args, **kwargs)
+
+    service._answer = forever  # type: ignore[method-assign]
+    service.transcripts.add_assistant_message = slow_store  # type: ignore[method-assign]
+    sub = service.hub.subscribe(session.id)
+    await service.submit(OWNER, session, ClientMessage(content="hi", client_message_id="c1"))
+    await asyncio.sleep(0.2)
+    await service.cancel(session)
+    await asyncio.sleep(0.1)
+    await service.cancel(session)  # the user clicks cancel twice, during the storing
+    await service.wait_idle()
+    assert await _events(sub) == ["turn_started", "message"]
+    assert _rows(runtime, session) == [
+        {"role": "user", "status": "complete"},
+        {"role": "assistant", "status": "cancelled"},
+    ]
+    assert await service.hot.running_turn(session.id) is None
+    resent = await service.submit(OWNER, session, ClientMessage(content="hi", client_message_id="c1"))
+    assert [e.type for e in resent.replay] == ["message"]
+    await service.aclose()
+
+
+async def test_a_cancel_before_the_turn_starts_is_stored_as_cancelled(runtime: Runtime) -> None:
+    service, session = await _service(runtime)
+    sub = service.hub.subscribe(session.id)
+    await service.submit(OWNER, session, ClientMessage(content="hi"))
+    await service.cancel(session)  # same tick as the submit: the task has not run yet
+    await service.wait_idle()
+    assert (await _events(sub))[-1] == "message"
+    assert _rows(runtime, session)[-1] == {"role": "assistant", "status": "cancelled"}
+    assert await service.hot.running_turn(session.id) is None
+    await service.aclose()
+
+
+async def test_a_failed_lock_release_does_not_swallow_the_answer(runtime: Runtime) -> None:
+    service, session = await _service(runtime)
+
+    async def broken_release(*_: Any, **__: Any) -> None:
+        raise ConnectionError("redis blip")
+
+    sub = service.hub.subscribe(session.id)
+    await service.submit(OWNER, session, ClientMessage(content="hi"))
+    service.hot.release = broken_release  # type: ignore[method-assign]
+    await service.wait_idle()
+    assert (await _events(sub))[-1] == "message"
+    assert _rows(runtime, session)[-1]["role"] == "assistant"
+    await service.aclose()
+
+
+async def test_sliding_expiry_reaches_the_cached_session(runtime: Runtime) -> None:
+    service, session = await _service(runtime)
+    await service.hot.put_session(replace(session, expires_at=datetime.now(UTC) + timedelta(seconds=1)))
+    loaded = await service.load_session(OWNER, session.id)
+    await service.submit(OWNER, loaded, ClientMessage(content="hi"))
+    await service.wait_idle()
+    await asyncio.sleep(1.2)
+    again = await service.load_session(OWNER, session.id)
+    assert not again.expired  # the turn extended the cached copy, not only Postgres
+    await service.aclose()
+
+
+async def test_resending_a_lost_turn_gets_an_error_not_silence(offline_chat: Chat) -> None:
+    started = await offline_chat.start({"scope": "analytics"})
+    query(
+        offline_chat.settings,
+        "INSERT INTO chat_messages (id, session_id, tenant_id, turn_id, role, content, client_message_id)"
+        " VALUES ('msg_lost', %s, '1001', 'turn_lost1', 'user', 'hi', 'dup') RETURNING id",
+        started["session_id"],
+    )
+    headers = {**offline_chat.headers(), "Accept": "text/event-stream"}
+    lines = []
+    async with (
+        httpx.AsyncClient(base_url=offline_chat.server.url, timeout=20) as client,
+        asyncio.timeout(15),
+        client.stream(
+            "POST",
+            f"/v1/chat/sessions/{started['session_id']}/messages",
+            json={"content": "hi", "client_message_id": "dup"},
+            headers=headers,
+        ) as response,
+    ):
+        async for line in response.aiter_lines():
+            if line.startswith("data:"):
+                lines.append(json.loads(line[5:]))
+    assert [(e["type"], e.get("code")) for e in lines] == [("error", "turn_lost")]
