@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test check install bench clean-data
+.PHONY: run test check install openapi clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,9 @@ check: $(STAMP)
 	$(BIN)/ruff format --check shared functions tests bench
 	$(BIN)/mypy
 
-bench: $(STAMP)
-	$(BIN)/python -m bench.run
+openapi: $(STAMP)
+	$(BIN)/python -c "import json; from tests.test_openapi import current_spec; \
+	open('docs/openapi.json', 'w').write(json.dumps(current_spec(), indent=1, ensure_ascii=False) + '\n')"
 
 clean-data:
 	rm -rf .data

@@ -11,9 +11,29 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .logs import request_id_var
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    request_id: str | None
+    details: Any = None
+
+
+class ErrorBody(BaseModel):
+    """The one error format (documented in OpenAPI for every error status)."""
+
+    error: ErrorDetail
+
+
+# Every authenticated router declares this, so the contract documents the 401 everywhere.
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Missing, malformed, expired or wrongly signed token"}
+}
 
 
 class AgentError(Exception):

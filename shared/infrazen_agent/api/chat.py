@@ -39,6 +39,7 @@ from ..chat.service import TURN_TIMEOUT_S, ChatService, get_chat_service
 from ..chat.sessions import ChatSession, TimeRange
 from ..deps import CurrentPrincipal, RuntimeDep, runtime_of
 from ..errors import (
+    AUTH_RESPONSES,
     AgentError,
     BadRequest,
     Forbidden,
@@ -53,7 +54,7 @@ from ..logs import request_id_var
 from ..runtime import Runtime
 
 log = logging.getLogger("infrazen_agent.api.chat")
-router = APIRouter(tags=["chat"])
+router = APIRouter(tags=["chat"], responses=AUTH_RESPONSES)
 
 AUTH_FRAME_TIMEOUT_S = 10.0
 SSE_KEEPALIVE_S = 15.0

@@ -7,11 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from ..deps import CurrentPrincipal, RuntimeDep
+from ..errors import AUTH_RESPONSES
 from ..runtime import Runtime
 from ..text.model import TextRequest, TextResponse
 from ..text.service import generate_json
 
-router = APIRouter(tags=["generate_text"])
+router = APIRouter(tags=["generate_text"], responses=AUTH_RESPONSES)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or invalid token"},

@@ -10,12 +10,12 @@ from typing import Any
 from fastapi import APIRouter, Body, Request
 
 from ..deps import CurrentPrincipal, RuntimeDep
-from ..errors import AgentError, Forbidden, InvalidInput, NotFound, RateLimited, UpstreamTimeout
+from ..errors import AUTH_RESPONSES, AgentError, Forbidden, InvalidInput, NotFound, RateLimited, UpstreamTimeout
 from ..runtime import Runtime
 from ..tools import ToolContext, ToolResult, get_registry
 
 log = logging.getLogger("infrazen_agent.api.tools")
-router = APIRouter(tags=["tools"])
+router = APIRouter(tags=["tools"], responses=AUTH_RESPONSES)
 
 _ERRORS: dict[str, type[AgentError]] = {
     "not_found": NotFound,

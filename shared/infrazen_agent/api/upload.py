@@ -14,10 +14,10 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import UploadFile
 
 from ..deps import CurrentPrincipal, RuntimeDep
-from ..errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from ..errors import AUTH_RESPONSES, InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from ..uploads import UploadRecord, get_upload, store_upload
 
-router = APIRouter(tags=["upload"])
+router = APIRouter(tags=["upload"], responses=AUTH_RESPONSES)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"description": text}

@@ -1,0 +1,29 @@
+"""The service's OpenAPI document (docs/openapi.json) is what the code serves: regenerate it with
+`make openapi` when a contract changes, and review the diff."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from infrazen_agent.app import ALL_COMPONENTS, create_app
+from infrazen_agent.config import Settings
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "openapi.json"
+
+
+def current_spec() -> dict[str, object]:
+    return create_app(ALL_COMPONENTS, Settings(_env_file=None)).openapi()  # type: ignore[call-arg]
+
+
+def test_committed_openapi_matches_the_code() -> None:
+    assert json.loads(DOC.read_text()) == current_spec(), "run `make openapi` and commit docs/openapi.json"
+
+
+def test_every_operation_documents_its_errors() -> None:
+    spec = current_spec()
+    for path, operations in spec["paths"].items():  # type: ignore[attr-defined]
+        if path in ("/v1/health", "/v1/ready"):
+            continue
+        for method, op in operations.items():
+            assert "401" in op["responses"], f"{method.upper()} {path} does not document 401"
