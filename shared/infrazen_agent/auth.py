@@ -29,6 +29,8 @@ class Principal:
     demo: bool = False
     # Scope a legacy InfraZen token was minted for (scenario, recommendation_id, context).
     scope: dict[str, Any] = field(default_factory=dict)
+    # The token's `exp` (epoch seconds): long-lived connections end when their token does.
+    expires_at: float | None = field(default=None, compare=False)
 
     def has_role(self, role: str) -> bool:
         """Roles are ordered: admin ⊇ analyst ⊇ viewer."""
@@ -127,7 +129,9 @@ def verify_token(settings: Settings, token: str) -> Principal:
     if _is_legacy(claims):
         user = str(claims["user_id"])
         scope: dict[str, Any] = {k: claims[k] for k in ("scenario", "recommendation_id", "context") if k in claims}
-        return Principal(user_id=user, tenant_id=str(claims.get("tenant_id") or user), scope=scope)
+        return Principal(
+            user_id=user, tenant_id=str(claims.get("tenant_id") or user), scope=scope, expires_at=_expiry(claims)
+        )
     aud = claims.get("aud")
     auds = aud if isinstance(aud, list) else [aud]
     if settings.agent_jwt_audience not in auds:
@@ -142,7 +146,14 @@ def verify_token(settings: Settings, token: str) -> Principal:
     if isinstance(raw_roles, str):
         raw_roles = [raw_roles]
     roles = tuple(r for r in raw_roles if r in ROLES) or ("viewer",)
-    return Principal(user_id=sub, tenant_id=str(tenant), roles=roles, demo=bool(claims.get("demo")))
+    return Principal(
+        user_id=sub, tenant_id=str(tenant), roles=roles, demo=bool(claims.get("demo")), expires_at=_expiry(claims)
+    )
+
+
+def _expiry(claims: dict[str, Any]) -> float | None:
+    exp = claims.get("exp")
+    return float(exp) if isinstance(exp, int | float) else None
 
 
 def bearer_token(authorization: str | None) -> str:

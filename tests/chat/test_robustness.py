@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from infrazen_agent.agent.events import ClientMessage
 from infrazen_agent.auth import Principal
@@ -139,3 +140,21 @@ async def test_resending_a_lost_turn_gets_an_error_not_silence(offline_chat: Cha
             if line.startswith("data:"):
                 lines.append(json.loads(line[5:]))
     assert [(e["type"], e.get("code")) for e in lines] == [("error", "turn_lost")]
+
+
+async def test_a_websocket_ends_when_its_token_expires(offline_chat: Chat) -> None:
+    import websockets
+
+    from infrazen_agent.auth import mint_token
+
+    started = await offline_chat.start({"scope": "analytics"})
+    short = mint_token(offline_chat.settings, user="1001", tenant="1001", ttl_s=2)
+    url = f"{offline_chat.server.ws_url}/v1/chat/ws?session={started['session_id']}&token={short}"
+    async with websockets.connect(url) as conn:
+        assert json.loads(await conn.recv())["type"] == "ready"
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            async with asyncio.timeout(10):
+                while True:
+                    await conn.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+    assert "expired" in closed.value.rcvd.reason

@@ -11,6 +11,7 @@ import contextlib
 import importlib
 import json
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -368,12 +369,22 @@ class _Connection:
 
     async def run(self, first: Envelope | None) -> None:
         writer = asyncio.create_task(self._write(first))
+        expiry = asyncio.create_task(self._close_at_expiry())
         try:
             await self._read()
         finally:
             writer.cancel()
+            expiry.cancel()
             self.sub.close()
-            await asyncio.gather(writer, return_exceptions=True)
+            await asyncio.gather(writer, expiry, return_exceptions=True)
+
+    async def _close_at_expiry(self) -> None:
+        """The token was checked at connect; the connection must not outlive it."""
+        if self.principal.expires_at is None:
+            return
+        await asyncio.sleep(max(0.0, self.principal.expires_at - time.time()))
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+            await self.ws.close(code=1008, reason="token expired; reconnect with a fresh token")
 
     async def _write(self, first: Envelope | None) -> None:
         try:
