@@ -1,6 +1,6 @@
 """Offline answers: no model, still useful. The user's message is matched to intents by keywords
 (Russian and English); each intent names the tools that hold its facts; the answer is a template
-filled with the tools' own summary lines and key figures, labelled as offline.
+filled with each tool's key figures in the user's language (offline_lines), labelled as offline.
 
 Every number in an offline answer is copied from a tool result, so it grounds fully.
 """
@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..agent.events import Delta, Event, ToolCallEvent
-from ..agent.loop import ToolTrace, TurnState, run_tools
+from ..agent.loop import TurnState, run_tools
 from ..agent.tool_specs import spec_by_name
 from ..context.packs import fill_arguments, session_known
-from ..data.money import format_amount
 from ..llm.types import ToolCall
+from .offline_lines import tool_lines
 
 Emit = Callable[[Event], None]
 
@@ -267,66 +267,6 @@ def _known(session: Any, pack: dict[str, Any]) -> dict[str, Any]:
     return known
 
 
-def _money(value: Any) -> str:
-    if isinstance(value, dict) and {"amount", "currency", "period"} <= set(value):
-        return format_amount(float(value["amount"]), str(value["currency"]), value["period"])
-    return str(value)
-
-
-def _pct(value: Any) -> str:
-    return f"{value:+g}%" if isinstance(value, int | float) else "?"
-
-
-# How one item of a tool's main list reads, per tool; other tools get a generic line.
-_ITEM_LINES: dict[str, tuple[str, Callable[[dict[str, Any], dict[str, Any]], str]]] = {
-    "list_top_alternatives": (
-        "alternatives",
-        lambda a, d: (
-            f"{a.get('provider_name')} {a.get('sku')} ({a.get('region')}): {_money(a.get('monthly'))}, "
-            f"{_pct(a.get('delta_pct'))}"
-        ),
-    ),
-    "get_anomalies": (
-        "anomalies",
-        lambda a, d: (
-            f"{a.get('day')} {a.get('provider_name')} {a.get('service')}: {_money(a.get('amount'))} vs "
-            f"{_money(a.get('expected'))} ({_pct(a.get('deviation_pct'))}, {a.get('kind') or a.get('direction')})"
-        ),
-    ),
-    "summarize_top_recommendations": (
-        "items",
-        lambda a, d: f"#{a.get('id')} {a.get('title')} — {_money(a.get('savings_monthly'))}",
-    ),
-    "get_service_breakdown": (
-        "items",
-        lambda a, d: f"{a.get('name')}: {_money(a.get('amount'))} ({a.get('pct')}%, {_pct(a.get('change_pct'))})",
-    ),
-    "get_provider_breakdown": (
-        "items",
-        lambda a, d: f"{a.get('name')}: {_money(a.get('amount'))} ({a.get('pct')}%, {_pct(a.get('change_pct'))})",
-    ),
-    "get_cost_trends": (
-        "points",
-        lambda a, d: (
-            f"{a.get('start')}..{a.get('end')}: "
-            f"{format_amount(float(a.get('amount') or 0), str(d.get('currency')), 'range')}"
-        ),
-    ),
-    "generate_step_plan": ("steps", lambda a, d: f"{a.get('order')}. {a.get('title')} (risk: {a.get('risk')})"),
-    "estimate_migration_effort": ("factors", lambda a, d: f"{a.get('factor')}: {a.get('detail')} (+{a.get('points')})"),
-}
-
-
-def _details(tool: str, trace: ToolTrace) -> list[str]:
-    """A few lines of key figures beyond the summary: the first items of the tool's main list."""
-    data = trace.data or {}
-    key, line = _ITEM_LINES.get(tool, ("", lambda a, d: ""))
-    items = data.get(key) if key else None
-    if not isinstance(items, list):
-        return []
-    return [f"   - {line(i, data)}" for i in items[:5] if isinstance(i, dict)]
-
-
 async def answer(
     registry: Any,
     ctx: Any,
@@ -352,6 +292,8 @@ async def answer(
     calls = []
     for tool in wanted:
         args = fill_arguments(specs.get(tool), known)
+        if tool == "estimate_migration_effort" and args and args.get("recommendation_id"):
+            args.pop("resource_id", None)  # one subject only: the recommendation names its resource
         if args is not None:
             calls.append(ToolCall(f"off_{uuid.uuid4().hex[:10]}", tool, args))
     for call in calls:
@@ -370,8 +312,7 @@ async def answer(
             if trace is None:
                 continue
             if trace.ok:
-                lines.append(f"- {trace.summary}")
-                lines += _details(tool, trace)
+                lines += tool_lines(tool, trace, lang)
             else:
                 lines.append(f"- {tool}: {text['missing']} ({(trace.error or {}).get('code', 'error')})")
         if not any(t in by_tool for t in intent.tools):

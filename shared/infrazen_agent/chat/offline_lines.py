@@ -1,0 +1,436 @@
+"""How one tool result reads in an offline answer, in the user's language.
+
+Each renderer builds the lines from the tool's structured output (`trace.data`), never from its
+English one-line summary, so a Russian answer stays Russian. Every number printed is a value of
+that output, only formatted (grouping, decimal comma, at most two decimals): the grounding check
+traces all of them. Tools without a renderer fall back to their summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from ..agent.loop import ToolTrace
+from ..data.catalog import PROVIDER_NAMES
+from ..data.money import Period, format_amount
+
+Data = dict[str, Any]
+Renderer = Callable[[Data, str], list[str]]
+MAX_ITEMS = 5
+
+_PERIOD_RU = {"month": "/мес", "day": "/день", "year": "/год", "range": ""}
+_REC_TYPES = {
+    "cross_provider_server": ("перенос сервера к другому провайдеру", "move the server to another provider"),
+    "cross_provider_dbaas": ("перенос базы данных к другому провайдеру", "move the database to another provider"),
+    "rightsize_cpu": ("уменьшение размера сервера", "downsize the server"),
+    "stopped_server": ("удаление остановленного сервера", "delete the stopped server"),
+    "old_snapshot": ("удаление старого снимка", "delete the old snapshot"),
+    "unused_ip": ("освобождение неиспользуемого IP", "release the unused IP"),
+}
+_WORDS_RU = {
+    # statuses
+    "pending": "ожидает решения",
+    "seen": "просмотрена",
+    "snoozed": "отложена",
+    "implemented": "выполнена",
+    "dismissed": "отклонена",
+    "running": "работает",
+    "stopped": "остановлен",
+    "active": "активен",
+    "unused": "не используется",
+    "migration": "переезд",
+    # resource types
+    "server": "сервер",
+    "volume": "диск",
+    "snapshot": "снимок",
+    "reserved_ip": "IP-адрес",
+    "load_balancer": "балансировщик",
+    "storage": "хранилище",
+    "postgresql-cluster": "кластер PostgreSQL",
+    "mysql-cluster": "кластер MySQL",
+    "redis-cluster": "кластер Redis",
+    "kafka-cluster": "кластер Kafka",
+    "kubernetes-cluster": "кластер Kubernetes",
+    # risks, anomaly kinds
+    "low": "низкий",
+    "medium": "средний",
+    "high": "высокий",
+    "spike": "всплеск",
+    "drop": "падение",
+    "level_shift": "сдвиг уровня",
+    # plan steps
+    "Prepare the target": "Подготовить целевой ресурс",
+    "Copy the data": "Скопировать данные",
+    "Test on the target": "Протестировать на целевом ресурсе",
+    "Switch traffic": "Переключить трафик",
+    "Observe": "Понаблюдать",
+    "Decommission the source": "Вывести исходный ресурс из эксплуатации",
+    "Confirm the low load": "Подтвердить низкую нагрузку",
+    "Snapshot the disk": "Сделать снимок диска",
+    "Resize": "Изменить размер",
+    "Confirm nobody needs it": "Убедиться, что ресурс никому не нужен",
+    "Delete the server and its disk": "Удалить сервер и его диск",
+    "Check retention rules": "Проверить правила хранения",
+    "Delete the snapshot": "Удалить снимок",
+    "Check DNS and configs": "Проверить DNS и конфигурации",
+    "Release the address": "Освободить адрес",
+    # effort factors and their fixed details
+    "change type": "тип изменения",
+    "new provider": "новый провайдер",
+    "data to move": "объём данных",
+    "cluster": "кластер",
+    "managed service": "управляемый сервис",
+    "production": "продакшн",
+    "restart": "перезапуск",
+    "engine versions, extensions and connection strings differ": "отличаются версии, расширения и строки подключения",
+    "needs a maintenance window": "нужно окно обслуживания",
+    "resizing restarts the server": "изменение размера перезапускает сервер",
+}
+_EFFORT_RU = {1: "очень низкая", 2: "низкая", 3: "средняя", 4: "высокая", 5: "очень высокая"}
+_GRANULARITY = {"day": ("по дням", "daily"), "week": ("по неделям", "weekly"), "month": ("по месяцам", "monthly")}
+# English words inside tool-made strings (specs, effort details), for a Russian answer.
+_PHRASES_RU = (
+    (" GB", " ГБ"),
+    ("nodes to replicate", "узлов для репликации"),
+    (" nodes", " узлов"),
+    ("no size", "размер не указан"),
+    ("accounts, network, images, IAM", "аккаунты, сеть, образы, IAM"),
+)
+
+
+def _ru(lang: str) -> bool:
+    return lang == "ru"
+
+
+def _word(value: Any, lang: str) -> str:
+    text = str(value)
+    return _WORDS_RU.get(text, text) if _ru(lang) else text.replace("_", " ")
+
+
+def _phrases(text: str, lang: str) -> str:
+    if _ru(lang):
+        for en, ru in _PHRASES_RU:
+            text = text.replace(en, ru)
+    return text
+
+
+def num(value: Any, lang: str, digits: int = 2) -> str:
+    """A plain number with at most `digits` decimals (so '0,855' never reads as 855), decimal
+    comma in Russian."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return "?"
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:.0f}"
+    text = "0" if text in ("-0", "") else text
+    return text.replace(".", ",") if _ru(lang) else text
+
+
+def pct(value: Any, lang: str, signed: bool = False) -> str:
+    if not isinstance(value, int | float):
+        return "?"
+    text = num(value, lang)
+    return f"{'+' if signed and value > 0 else ''}{text}%"
+
+
+def amount(value: Any, currency: Any, period: str, lang: str) -> str:
+    """Money the way the user reads it: '14 252,74 ₽/мес' or '14 252.74 RUB/month'."""
+    if not isinstance(value, int | float):
+        return "?"
+    if not _ru(lang):
+        return format_amount(float(value), str(currency), cast(Period, period))
+    whole = f"{float(value):,.2f}".replace(",", " ").replace(".", ",")
+    symbol = "₽" if currency == "RUB" else str(currency)
+    return f"{whole} {symbol}{_PERIOD_RU.get(period, '')}"
+
+
+def money(value: Any, lang: str) -> str:
+    if isinstance(value, dict) and {"amount", "currency", "period"} <= set(value):
+        return amount(value["amount"], value["currency"], str(value["period"]), lang)
+    return "?"
+
+
+def _span(rng: Any) -> str:
+    return f"{rng.get('start')}..{rng.get('end')}" if isinstance(rng, dict) else "?"
+
+
+def _items(data: Data, key: str, limit: int = MAX_ITEMS) -> list[Data]:
+    items = data.get(key)
+    return [i for i in items[:limit] if isinstance(i, dict)] if isinstance(items, list) else []
+
+
+def _spec(spec: Any, lang: str) -> str:
+    if not isinstance(spec, dict):
+        return ""
+    gb = "ГБ" if _ru(lang) else "GB"
+    parts = []
+    if spec.get("vcpu"):
+        parts.append(f"{spec['vcpu']} vCPU")
+    if spec.get("ram_gb"):
+        parts.append(f"{num(spec['ram_gb'], lang)} {gb} RAM")
+    if spec.get("disk_gb"):
+        parts.append(f"{spec['disk_gb']} {gb} {spec.get('disk_type') or ''}".strip())
+    if (spec.get("nodes") or 1) > 1:
+        parts.append(f"× {spec['nodes']} {'узл.' if _ru(lang) else 'nodes'}")
+    return " / ".join(parts)
+
+
+# --- recommendation scope ---------------------------------------------------------------------
+
+
+def _recommendation(d: Data, lang: str) -> list[str]:
+    kind = _REC_TYPES.get(str(d.get("rec_type")), (str(d.get("rec_type")),) * 2)
+    res = d.get("resource") or {}
+    target = d.get("target")
+    if _ru(lang):
+        line = (
+            f"#{d.get('id')} {kind[0]} для {res.get('name')}: экономия {money(d.get('savings_monthly'), lang)} "
+            f"({pct(d.get('savings_pct'), lang)}), уверенность {num(d.get('confidence'), lang)}, "
+            f"статус: {_word(d.get('status'), lang)}"
+        )
+        more = [f"сейчас {money(d.get('current_monthly'), lang)}, после — {money(d.get('target_monthly'), lang)}"]
+        if isinstance(target, dict):
+            more.append(f"цель: {target.get('provider_name')} {target.get('sku')} ({target.get('region')})")
+    else:
+        line = (
+            f"#{d.get('id')} {kind[1]} for {res.get('name')}: saves {money(d.get('savings_monthly'), lang)} "
+            f"({pct(d.get('savings_pct'), lang)}), confidence {num(d.get('confidence'), lang)}, {d.get('status')}"
+        )
+        more = [f"now {money(d.get('current_monthly'), lang)}, after {money(d.get('target_monthly'), lang)}"]
+        if isinstance(target, dict):
+            more.append(f"target: {target.get('provider_name')} {target.get('sku')} ({target.get('region')})")
+    return [line, *more]
+
+
+def _resource(d: Data, lang: str) -> list[str]:
+    r = d.get("resource") or {}
+    spec = _spec(r.get("spec"), lang) or ("размер не указан" if _ru(lang) else "no size")
+    status = f"статус: {_word(r.get('status'), lang)}" if _ru(lang) else str(r.get("status"))
+    return [
+        f"{_word(r.get('resource_type'), lang)} {r.get('name')} ({r.get('provider_name')}, {r.get('region')}): "
+        f"{spec}, {money(r.get('monthly_cost'), lang)}, {status}"
+    ]
+
+
+def _snapshot(d: Data, lang: str) -> list[str]:
+    rid = d.get("resource_id")
+    if d.get("cpu_avg_pct") is None:
+        since = str(d.get("status_since") or "")[:10]
+        if _ru(lang):
+            return [f"ресурс {rid}: {_word(d.get('status'), lang)}" + (f" с {since}" if since else "")]
+        return [f"resource {rid}: {d.get('status')}" + (f" since {since}" if since else "")]
+    cpu = f"CPU {pct(d.get('cpu_avg_pct'), lang)} (p95 {pct(d.get('cpu_p95_pct'), lang)})"
+    ram = f"RAM {pct(d.get('ram_avg_pct'), lang)} (p95 {pct(d.get('ram_p95_pct'), lang)})"
+    if _ru(lang):
+        return [f"ресурс {rid}, средняя загрузка за {d.get('window_days')} дн.: {cpu}, {ram}"]
+    return [f"resource {rid}, average load over {d.get('window_days')} days: {cpu}, {ram}"]
+
+
+def _alternatives(d: Data, lang: str) -> list[str]:
+    name = (d.get("resource") or {}).get("name")
+    current = money(d.get("current_monthly"), lang)
+    items = _items(d, "alternatives")
+    if not items:
+        return [
+            f"для {name} нет равноценных альтернатив у других провайдеров"
+            if _ru(lang)
+            else f"no equivalent alternative for {name} at other providers"
+        ]
+    head = f"альтернативы для {name} (сейчас {current}):" if _ru(lang) else f"alternatives for {name} (now {current}):"
+    lines = [head]
+    for a in items:
+        lines.append(
+            f"{a.get('rank')}. {a.get('provider_name')} {a.get('sku')} ({a.get('region')}): "
+            f"{money(a.get('monthly'), lang)}, {pct(a.get('delta_pct'), lang, signed=True)}"
+        )
+    return lines
+
+
+def _prices(d: Data, lang: str) -> list[str]:
+    lines = [
+        f"{p.get('provider_name')} {p.get('sku')} ({p.get('region')}): {money(p.get('monthly_price'), lang)}"
+        + (f", {'единица' if _ru(lang) else 'unit'}: {p.get('billing_unit')}")
+        for p in _items(d, "prices")
+    ]
+    missing = [m.get("sku") for m in d.get("missing") or [] if isinstance(m, dict)]
+    if missing:
+        label = "нет в каталоге" if _ru(lang) else "not in the catalog"
+        lines.append(f"{label}: {', '.join(str(m) for m in missing)}")
+    return lines or [("цен не найдено" if _ru(lang) else "no prices found")]
+
+
+def _effort(d: Data, lang: str) -> list[str]:
+    score = d.get("score")
+    kind, _, rest = str(d.get("subject")).partition(" ")
+    subject = _phrases(f"{_word(kind, lang)} {rest}" if _ru(lang) else f"{kind} {rest}", lang)
+    if _ru(lang):
+        label = _EFFORT_RU.get(score, str(d.get("label"))) if isinstance(score, int) else str(d.get("label"))
+        lines = [f"трудоёмкость {score}/5 ({label}), около {d.get('estimated_hours')} ч: {subject}"]
+    else:
+        lines = [f"effort {score}/5 ({d.get('label')}), about {d.get('estimated_hours')} h for {subject}"]
+    for f in _items(d, "factors"):
+        factor, detail = str(f.get("factor")), str(f.get("detail"))
+        if _ru(lang):
+            detail = _REC_TYPES.get(detail.replace(" ", "_"), (None,))[0] or _word(detail, lang)
+        lines.append(f"{_word(factor, lang)}: {_phrases(detail, lang)} (+{f.get('points')})")
+    return lines
+
+
+def _plan(d: Data, lang: str) -> list[str]:
+    saves = money(d.get("savings_monthly"), lang)
+    if _ru(lang):
+        head = f"план для #{d.get('recommendation_id')} ({d.get('resource_name')}), экономия {saves}:"
+    else:
+        head = f"plan for #{d.get('recommendation_id')} ({d.get('resource_name')}), saves {saves}:"
+    risk = "риск" if _ru(lang) else "risk"
+    steps = [
+        f"{s.get('order')}. {_word(s.get('title'), lang)} ({risk}: {_word(s.get('risk'), lang)})"
+        for s in _items(d, "steps", limit=10)  # a plan is read whole
+    ]
+    return [head, *steps]
+
+
+# --- analytics scope ----------------------------------------------------------------------------
+
+
+def _overview(d: Data, lang: str) -> list[str]:
+    span, ru = _span(d.get("range")), _ru(lang)
+    change = d.get("change_pct")
+    if ru:
+        vs = f" ({pct(change, lang, signed=True)} к предыдущему периоду)" if change is not None else ""
+        lines = [
+            f"{span}: расходы {money(d.get('total_spend'), lang)}{vs}, "
+            f"в среднем {money(d.get('average_daily'), lang)}, темп {money(d.get('run_rate_monthly'), lang)}"
+        ]
+    else:
+        vs = f" ({pct(change, lang, signed=True)} vs the previous period)" if change is not None else ""
+        lines = [
+            f"{span}: spent {money(d.get('total_spend'), lang)}{vs}, "
+            f"average {money(d.get('average_daily'), lang)}, run rate {money(d.get('run_rate_monthly'), lang)}"
+        ]
+    for key, ru_label, en_label in (
+        ("top_provider", "главный провайдер", "top provider"),
+        ("top_service", "главный сервис", "top service"),
+    ):
+        top = d.get(key)
+        if isinstance(top, dict):
+            label = ru_label if ru else en_label
+            lines.append(f"{label}: {top.get('name')}, {money(top.get('amount'), lang)} ({pct(top.get('pct'), lang)})")
+    savings = money(d.get("potential_savings_monthly"), lang)
+    if ru:
+        lines.append(f"открытых рекомендаций: {d.get('open_recommendations')}, возможная экономия {savings}")
+        lines.append(f"аномалий: {d.get('anomalies')}")
+    else:
+        lines.append(f"open recommendations: {d.get('open_recommendations')}, potential savings {savings}")
+        lines.append(f"anomalies: {d.get('anomalies')}")
+    return lines
+
+
+def _trends(d: Data, lang: str) -> list[str]:
+    span, cur, ru = _span(d.get("range")), d.get("currency"), _ru(lang)
+    gran = _GRANULARITY.get(str(d.get("granularity")), (str(d.get("granularity")),) * 2)[0 if ru else 1]
+    slope = d.get("slope_pct_per_month")
+    per = "/мес" if ru else "/month"
+    trend = f", {'тренд' if ru else 'trend'} {pct(slope, lang, signed=True)}{per}" if slope is not None else ""
+    lines = [f"{span}: {money(d.get('total'), lang)}, {gran}{trend}"]
+    for p in _items(d, "points"):
+        lines.append(f"{p.get('start')}..{p.get('end')}: {amount(p.get('amount'), cur, 'range', lang)}")
+    return lines
+
+
+def _breakdown(d: Data, lang: str) -> list[str]:
+    ru = _ru(lang)
+    dim = str(d.get("dimension"))
+    if ru:
+        by = "по сервисам" if dim == "service" else "по провайдерам"
+        head = f"{_span(d.get('range'))}: всего {money(d.get('total'), lang)}, {by}:"
+    else:
+        head = f"{_span(d.get('range'))}: {money(d.get('total'), lang)} in total, by {dim}:"
+    lines = [head]
+    for i in _items(d, "items"):
+        change = i.get("change_pct")
+        vs = f", {pct(change, lang, signed=True)} {'к прошлому периоду' if ru else 'vs the previous period'}"
+        lines.append(
+            f"{i.get('name')}: {money(i.get('amount'), lang)} ({pct(i.get('pct'), lang)}"
+            + (vs if change is not None else "")
+            + ")"
+        )
+    return lines
+
+
+def _anomalies(d: Data, lang: str) -> list[str]:
+    ru = _ru(lang)
+    span = _span(d.get("range"))
+    head = f"аномалий за {span}: {d.get('count')}" if ru else f"{d.get('count')} anomalies in {span}"
+    lines = [head]
+    for a in _items(d, "anomalies"):
+        expected = "при ожидаемых" if ru else "expected"
+        lines.append(
+            f"{a.get('day')} {a.get('provider_name')} {a.get('service')}: {money(a.get('amount'), lang)}, "
+            f"{expected} {money(a.get('expected'), lang)} ({pct(a.get('deviation_pct'), lang, signed=True)}, "
+            f"{_word(a.get('kind'), lang)})"
+        )
+    return lines
+
+
+def _top(d: Data, lang: str) -> list[str]:
+    ru = _ru(lang)
+    total = money(d.get("total_savings_monthly"), lang)
+    if ru:
+        lines = [f"открытых рекомендаций: {d.get('open_count')}, возможная экономия {total}"]
+    else:
+        lines = [f"{d.get('open_count')} open recommendations worth {total}"]
+    for i in _items(d, "items"):
+        kind = _REC_TYPES.get(str(i.get("rec_type")), (str(i.get("rec_type")),) * 2)
+        # Titles are written in Russian by the recommendation engine; their savings part is shown below.
+        what = str(i.get("title")).split(": экономия")[0] if ru else f"{kind[1]} (resource {i.get('resource_id')})"
+        lines.append(f"#{i.get('id')} {what} — {money(i.get('savings_monthly'), lang)}")
+    return lines
+
+
+def _user(d: Data, lang: str) -> list[str]:
+    names = sorted(
+        {PROVIDER_NAMES.get(str(c.get("provider")), str(c.get("provider"))) for c in d.get("connections") or []}
+    )
+    providers = ", ".join(names) or ("нет подключений" if _ru(lang) else "no providers")
+    total = money(d.get("monthly_cost_total"), lang)
+    if _ru(lang):
+        return [
+            f"{d.get('tenant_name')}: ресурсов {d.get('resources_total')} ({providers}), {total}; "
+            f"открытых рекомендаций: {d.get('open_recommendations')}"
+        ]
+    return [
+        f"{d.get('tenant_name')}: {d.get('resources_total')} resources on {providers}, {total}; "
+        f"{d.get('open_recommendations')} open recommendations"
+    ]
+
+
+RENDERERS: dict[str, Renderer] = {
+    "get_recommendation": _recommendation,
+    "get_resource": _resource,
+    "get_latest_snapshot": _snapshot,
+    "list_top_alternatives": _alternatives,
+    "get_prices_for_skus": _prices,
+    "estimate_migration_effort": _effort,
+    "generate_step_plan": _plan,
+    "get_analytics_overview": _overview,
+    "get_cost_trends": _trends,
+    "get_service_breakdown": _breakdown,
+    "get_provider_breakdown": _breakdown,
+    "get_anomalies": _anomalies,
+    "summarize_top_recommendations": _top,
+    "get_user_context": _user,
+}
+
+
+def tool_lines(tool: str, trace: ToolTrace, lang: str) -> list[str]:
+    """The markdown lines of one successful call of `tool` (its name without a version): a
+    headline, then up to a few details. A tool without a renderer (or whose data does not fit
+    it) reads as its own summary."""
+    render = RENDERERS.get(tool.partition("@")[0])
+    if render is None or not isinstance(trace.data, dict):
+        return [f"- {trace.summary}"]
+    try:
+        head, *details = render(trace.data, lang)
+    except (TypeError, ValueError, AttributeError):
+        return [f"- {trace.summary}"]
+    return [f"- {head}", *(f"   - {line}" for line in details)]
