@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import select
 from dataclasses import dataclass
 from importlib import resources
 
@@ -80,8 +81,19 @@ async def migrate(conninfo: str) -> list[int]:
     return applied_now
 
 
+async def _check(conn: psycopg.AsyncConnection[DictRow]) -> None:
+    """Hand out only live connections, without a round trip per checkout: an idle connection has
+    nothing to read unless the server closed it (restart, admin kill) and left EOF or a FATAL
+    notice on the socket — only then do we ping (and the pool replaces it if the ping fails)."""
+    if conn.closed or conn.broken:
+        raise psycopg.OperationalError("connection closed")
+    readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    if readable:
+        await AsyncConnectionPool.check_connection(conn)
+
+
 def make_pool(conninfo: str, *, min_size: int = 1, max_size: int = 10) -> Pool:
-    # check_connection: a pool that outlives a Postgres restart hands out live connections again.
+    # _check: a pool that outlives a Postgres restart hands out live connections again.
     return AsyncConnectionPool(
         conninfo,
         connection_class=psycopg.AsyncConnection[DictRow],
@@ -89,5 +101,5 @@ def make_pool(conninfo: str, *, min_size: int = 1, max_size: int = 10) -> Pool:
         max_size=max_size,
         open=False,
         kwargs={"autocommit": True, "row_factory": dict_row},
-        check=AsyncConnectionPool.check_connection,
+        check=_check,
     )
