@@ -22,21 +22,14 @@ from .runtime import Runtime, StartHook
 
 log = logging.getLogger("infrazen_agent.app")
 
-# component name -> module under infrazen_agent.api exposing `router` (and optionally `on_start`)
-COMPONENTS = {
-    "health": "health",
-    "upload": "upload",
-    "generate_text": "generate_text",
-    "chat": "chat",
-    "tools": "tools",
-}
-ALL_COMPONENTS = tuple(COMPONENTS)
+# Each component is the module infrazen_agent.api.<name>, exposing `router` (and optionally `on_start`).
+ALL_COMPONENTS = ("health", "upload", "generate_text", "chat", "tools")
 
 
 def _load(component: str) -> tuple[APIRouter, StartHook | None]:
-    if component not in COMPONENTS:
-        raise ValueError(f"unknown component {component!r}; known: {', '.join(COMPONENTS)}")
-    module = importlib.import_module(f"infrazen_agent.api.{COMPONENTS[component]}")
+    if component not in ALL_COMPONENTS:
+        raise ValueError(f"unknown component {component!r}; known: {', '.join(ALL_COMPONENTS)}")
+    module = importlib.import_module(f"infrazen_agent.api.{component}")
     return module.router, getattr(module, "on_start", None)
 
 

@@ -21,9 +21,7 @@ async def get_runtime(request: Request) -> Runtime:
 
 
 async def current_principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
-    principal = verify_token(runtime_of(request).settings, bearer_token(authorization))
-    request.state.principal = principal
-    return principal
+    return verify_token(runtime_of(request).settings, bearer_token(authorization))
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

@@ -39,8 +39,6 @@ class Runtime:
         # Per-process singletons built by components (gateway, tool registry…), keyed by name.
         self.services: dict[str, Any] = {}
         self.started = False
-        self.started_at: float | None = None
-        self.start_seconds: float | None = None
 
     # --- accessors (raise if used before start, which is a programming error)
     @property
@@ -113,9 +111,7 @@ class Runtime:
             await self._close()
             raise
         self.started = True
-        self.started_at = time.time()
-        self.start_seconds = time.perf_counter() - t0
-        log.info("runtime started", extra={"seconds": round(self.start_seconds, 3), "embedded": self.embedded})
+        log.info("runtime started", extra={"seconds": round(time.perf_counter() - t0, 3), "embedded": self.embedded})
 
     def stop_embedded_now(self) -> None:
         """Synchronous last resort (atexit, or a shutdown cut short by a second signal): never

@@ -165,9 +165,7 @@ async def _around(ctx: ToolContext, rec_id: int, subject: dict[str, Any]) -> tup
     return snap, effort, prices
 
 
-async def from_recommendation(
-    ctx: ToolContext, rec_id: int, subject: dict[str, Any] | None = None
-) -> tuple[Facts, list[dict[str, Any]]]:
+async def from_recommendation(ctx: ToolContext, rec_id: int, subject: dict[str, Any] | None = None) -> Facts:
     """`subject` (resource and target, from the facts stamp) lets all four tools run at once; the
     recommendation read is the authority, and a mismatch (a concurrent change) reads again."""
     if subject is None:
@@ -206,7 +204,7 @@ async def from_recommendation(
         evidence=rec["evidence"],
         catalog_version=(prices["prices"][0]["version"] if prices and prices["prices"] else None),
     )
-    return facts, [f for f in (rec, snap, prices) if f]
+    return facts
 
 
 def _vcpu_ratio(res: dict[str, Any], prices: dict[str, Any] | None) -> float | None:
@@ -217,7 +215,7 @@ def _vcpu_ratio(res: dict[str, Any], prices: dict[str, Any] | None) -> float | N
     return old_vcpu / new_vcpu if old_vcpu and new_vcpu else None
 
 
-async def from_resource(ctx: ToolContext, req: TextRequest) -> tuple[Facts, list[dict[str, Any]]]:
+async def from_resource(ctx: ToolContext, req: TextRequest) -> Facts:
     assert req.resource_id is not None
     args: dict[str, Any] = {"resource_id": req.resource_id, "limit": 5}
     if req.target_provider:
@@ -235,10 +233,9 @@ async def from_resource(ctx: ToolContext, req: TextRequest) -> tuple[Facts, list
         raise NotFound("no cheaper equivalent alternative for this resource: it is already priced well")
     best = candidates[0]
     res = alts["resource"]
-    snap, effort, prices = await asyncio.gather(
-        _snapshot(ctx, res["id"]),
-        _effort(ctx, resource_id=res["id"], target_provider=best["provider"]),
-        call(ctx, "get_prices_for_skus", skus=[{"provider": best["provider"], "sku": best["sku"]}]),
+    # The alternative already carries its catalog price (unit price, quantity, version).
+    snap, effort = await asyncio.gather(
+        _snapshot(ctx, res["id"]), _effort(ctx, resource_id=res["id"], target_provider=best["provider"])
     )
     current, target_m = _m(alts["current_monthly"]), _m(best["monthly"])
     monthly = _savings(current.amount, target_m.amount, current.currency)[0]  # for the formula
@@ -270,4 +267,4 @@ async def from_resource(ctx: ToolContext, req: TextRequest) -> tuple[Facts, list
         evidence=evidence,
         catalog_version=alts.get("catalog_version"),
     )
-    return facts, [f for f in (alts, snap, prices) if f]
+    return facts

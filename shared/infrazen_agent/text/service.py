@@ -15,7 +15,7 @@ from ..errors import AgentError
 from ..runtime import Runtime
 from ..tools.registry import ToolContext
 from . import cache
-from .facts import from_recommendation, from_resource
+from .facts import call, from_recommendation, from_resource
 from .model import Facts, Language, TextRequest, TextResponse
 from .stamp import facts_stamp
 from .templates import Rendered, render
@@ -39,8 +39,6 @@ def language_for(req: TextRequest, user_language: str | None) -> Language:
 
 
 async def _user_language(ctx: ToolContext) -> str | None:
-    from .facts import call
-
     try:
         return str((await call(ctx, "get_user_context"))["language"])
     except AgentError:
@@ -188,9 +186,9 @@ async def generate_json(
     if key and (hit := await cache.load(runtime, key)):
         return hit
     if req.recommendation_id is not None:
-        facts, _ = await from_recommendation(ctx, req.recommendation_id, stamp.subject if stamp else None)
+        facts = await from_recommendation(ctx, req.recommendation_id, stamp.subject if stamp else None)
     else:
-        facts, _ = await from_resource(ctx, req)
+        facts = await from_resource(ctx, req)
     if version is None:  # HTTP source: version the gathered facts themselves
         version = _hash(facts.model_dump(mode="json"))
         key = cache.cache_key(principal, req, lang, f"{version}:{mode}")
