@@ -23,6 +23,8 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -300,9 +302,13 @@ class Bench:
                         failures.append(event["code"])
                     return
 
+        profiler = self._profile(pid)
         t0, cpu0_agent, cpu0_bench = time.perf_counter(), _cpu_s(pid), _cpu_s(os.getpid())
         await asyncio.gather(*(run(i, ws) for i, ws in enumerate(conns)))
         wall = time.perf_counter() - t0
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)  # py-spy writes its samples on SIGINT
+            profiler.wait(timeout=30)
         cpu_agent, cpu_bench = _cpu_s(pid) - cpu0_agent, _cpu_s(os.getpid()) - cpu0_bench
         rss_busy = _rss_kb(pid)
         for ws in conns:
@@ -334,6 +340,18 @@ class Bench:
                 "per_idle_connection_kb": round((rss_idle - rss_before) / n, 1),
             },
         }
+
+    def _profile(self, pid: int) -> subprocess.Popen[bytes] | None:
+        """py-spy sampling the chat process while the sessions stream (--profile FILE)."""
+        if not self.args.profile:
+            return None
+        spy = shutil.which("py-spy")
+        if spy is None:
+            raise SystemExit("--profile needs py-spy on PATH (pip install py-spy)")
+        cmd = [spy, "record", "-p", str(pid), "-r", "250", "-f", "raw", "-o", self.args.profile, "--nonblocking"]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)  # py-spy attaches before the first message goes out
+        return proc
 
     async def ledger(self) -> list[dict[str, Any]]:
         """What the gateway recorded: calls per outcome and their retries."""
@@ -414,6 +432,7 @@ def main() -> None:
         "--ramp", type=float, default=0.0, help="seconds over which the sessions send their messages (0: all at once)"
     )
     parser.add_argument("--skip-ttft", action="store_true")
+    parser.add_argument("--profile", metavar="FILE", help="py-spy samples of the chat process while streaming")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="iza-cb-", dir="/tmp"))
     bench = Bench(args, tmp)

@@ -51,6 +51,9 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         ws_ping_interval=20,
         ws_ping_timeout=20,
         ws_max_size=1024 * 1024,  # chat frames are small (limit 64 KB); refuse 16 MB ones unread
+        # Deltas are a few dozen bytes: compressing each costs CPU on every event and a zlib
+        # context per connection (most of an idle connection's memory) for almost no saving.
+        ws_per_message_deflate=False,
         timeout_graceful_shutdown=10,
     )
     return 0

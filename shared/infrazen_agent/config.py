@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     llm_max_retries: int = 2
     llm_cooldown_s: float = 30.0
     llm_offline: bool = False
+    # auto: `openai/…` models on LLM_API_BASE are called directly (see llm/openai_compat.py);
+    # litellm: everything through LiteLLM (for an endpoint the direct client does not suit).
+    llm_transport: Literal["auto", "litellm"] = "auto"
     llm_price_table: dict[str, tuple[float, float]] = Field(default_factory=dict)
     tenant_daily_budget_usd: float = 5.0
     user_requests_per_minute: int = 30

@@ -1,6 +1,7 @@
 """The gateway against the scripted OpenAI-compatible server over real HTTP/SSE, with the ledger
 in real Postgres and cooldowns in real Redis: streaming, tool-call assembly, retries, fallback,
-timeouts, cut streams, non-streaming calls and offline mode."""
+timeouts, cut streams, non-streaming calls and offline mode — each through both transports
+(the direct OpenAI-compatible client and LiteLLM)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,22 @@ from infrazen_agent.llm import (
 from tests.support.llm_server import Reply, ScriptedLLMServer, ScriptedToolCall
 
 MakeGateway = Callable[..., Awaitable[LLMGateway]]
+
+
+@pytest.fixture(params=["auto", "litellm"], ids=["direct", "litellm"])
+def make_gateway(request: pytest.FixtureRequest, make_gateway: MakeGateway) -> MakeGateway:
+    """Every test runs through both transports with the same expectations."""
+
+    async def build(**overrides: Any) -> LLMGateway:
+        gateway = await make_gateway(**{"llm_transport": request.param, **overrides})
+        direct = gateway._direct is not None  # which transport is under test
+        online_on_base = gateway.offline_reason is None and bool(gateway.settings.llm_api_base)
+        assert direct == (request.param == "auto" and online_on_base)
+        return gateway
+
+    return build
+
+
 META = CallMeta(tenant_id="t1", user_id="u1", scenario="chat_analytics", session_id="s1", turn_id="turn-1")
 HELLO = [{"role": "user", "content": "hello"}]
 TOOLS = [
@@ -361,3 +378,23 @@ async def test_caller_stopping_early_is_recorded_as_cancelled(
     assert isinstance(first, TextDelta)
     await stream.aclose()  # type: ignore[attr-defined]
     assert [r["outcome"] for r in await ledger(gateway)] == ["cancelled"]
+
+
+async def test_error_object_inside_the_stream_is_a_failure_not_an_answer(
+    make_gateway: MakeGateway, llm_server: ScriptedLLMServer
+) -> None:
+    """An error sent after the 200 (OpenRouter, vLLM): before any text it is retried; after text
+    the answer is reported cut, never stored as complete."""
+    gateway = await make_gateway()
+    llm_server.script(Reply(text="lost", error_after_chunks=1), Reply(text="whole answer"))
+    events = await collect(gateway)
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "whole answer"
+    assert isinstance(events[-1], Done) and events[-1].retries == 1
+
+    llm_server.script(Reply(text="The answer is forty-two", chunk_size=4, error_after_chunks=3))
+    seen: list[StreamEvent] = []
+    with pytest.raises(LLMStreamError):
+        async for event in gateway.stream(HELLO, meta=META):
+            seen.append(event)
+    assert "".join(e.text for e in seen if isinstance(e, TextDelta)) == "The answ"
+    assert not any(isinstance(e, Done) for e in seen)

@@ -43,6 +43,7 @@ class Reply:
     delay_first_token_s: float = 0.0
     delay_between_chunks_s: float = 0.0
     cut_after_chunks: int | None = None  # drop the connection after this many SSE chunks
+    error_after_chunks: int | None = None  # send an error object in the stream after N chunks, then end
     usage: tuple[int, int] = (10, 5)
     cost: float | None = None  # reported like OpenRouter: usage.cost
     model: str | None = None  # model name reported back (default: the one requested)
@@ -229,6 +230,11 @@ class ScriptedLLMServer:
                 # reset discards data still unread in the client's socket buffer.
                 await asyncio.sleep(0.1)
                 raise _CutConnection("scripted cut")
+            if reply.error_after_chunks is not None and n >= reply.error_after_chunks:
+                # What OpenRouter and vLLM do when the model fails after the 200 went out.
+                error = {"error": {"message": "scripted upstream failure", "code": 502}}
+                yield f"data: {json.dumps(error)}\n\n".encode()
+                return
             if n and reply.delay_between_chunks_s:
                 await asyncio.sleep(reply.delay_between_chunks_s)
             yield f"data: {json.dumps(payload)}\n\n".encode()

@@ -134,6 +134,9 @@ def _parse_core(raw: str) -> tuple[float, int]:
     return float(s), decimals
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _masked(text: str) -> str:
     return _NOT_QUANTITIES.sub(lambda m: " " * len(m.group(0)), text)
 
@@ -141,6 +144,8 @@ def _masked(text: str) -> str:
 def extract_numbers(text: str) -> list[NumberMention]:
     """Every quantity in `text`, in order. Dates, times, list markers and numbers that are part of
     identifiers (host names, SKUs, versions) are not quantities and are skipped."""
+    if _DIGIT.search(text) is None:  # most strings in tool data are names and labels
+        return []
     masked = _masked(text)
     found: list[NumberMention] = []
     for match in _CORE.finditer(masked):

@@ -49,6 +49,7 @@ TURN_TIMEOUT_S = 180.0
 FACTS_CACHE_SIZE = 1000
 HISTORY_IN_READY = 50
 _IMAGE_REF = re.compile(r"\[image:(up_[A-Za-z0-9_-]{16,64})\]")
+_DIGIT = re.compile(r"\d")
 
 
 class SessionBusy(Conflict):
@@ -296,7 +297,6 @@ class ChatService:
                 recent = cached if cached is not None else await self._recent_from_db(session, turn_id)
                 if pack is None:
                     pack = await self._build_pack(principal, session, request_id)
-                facts.extend(self._pack_facts(session.id, pack))
                 return await self._answer(
                     principal, session, turn_id, content, images, pack, recent, state, emit, request_id
                 )
@@ -334,6 +334,10 @@ class ChatService:
             keeper.cancel()
         if running is not None:
             running.finishing = True
+        if pack is not None and _DIGIT.search(state.content):
+            # Only an answer with numbers needs the pack's facts; collected after the stream,
+            # so they never delay the first token.
+            facts.extend(self._pack_facts(session.id, pack))
         await self._finish(
             session, turn_id, content, client_message_id, state, mode, status, error, facts, recent, emit
         )

@@ -4,6 +4,9 @@ streaming with tool calls, the usage ledger and budgets — over `litellm.acompl
 Retries, fallbacks and cooldowns are ours rather than `litellm.Router`'s: the first-token timeout,
 a stream cut after text was delivered (never retried: the caller already showed it) and tool-call
 assembly need control of every chunk, and one code path keeps the overhead measurable.
+OpenAI-compatible endpoints (`openai/…` models with LLM_API_BASE) are called directly
+(`openai_compat`, far less CPU per chunk) unless LLM_TRANSPORT=litellm; chunks from either
+transport are read the same way.
 LiteLLM is imported when the gateway is built for an online configuration, never before.
 """
 
@@ -23,6 +26,7 @@ from ..runtime import Runtime
 from .budget import Budget
 from .cooldown import Cooldowns
 from .ledger import LedgerEntry, observe, record
+from .openai_compat import OpenAICompatibleClient, UpstreamError
 from .pricing import resolve_cost
 from .toolcalls import ToolCallAssembler
 from .types import (
@@ -100,8 +104,7 @@ class _StreamResult:
 
 
 def _retry_after(exc: Exception) -> float | None:
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None)
+    headers = getattr(exc, "headers", None) or getattr(getattr(exc, "response", None), "headers", None)
     value = headers.get("retry-after") if headers is not None else None
     try:
         return float(value) if value is not None else None
@@ -121,7 +124,7 @@ def _classify(exc: Exception, upstream: tuple[type[BaseException], ...]) -> _Att
         # The request or the model name is wrong for this model: no retry; another model may do.
         # Bad credentials or an unknown model stay broken, so those cool down.
         return _AttemptFailed(f"http_{status}", text, retryable=False, cooldown=status in (401, 403, 404))
-    kind = f"http_{status}" if isinstance(status, int) else "connection"
+    kind = f"http_{status}" if isinstance(status, int) else getattr(exc, "kind", None) or "connection"
     return _AttemptFailed(kind, text, retryable=True, retry_after_s=_retry_after(exc))
 
 
@@ -148,15 +151,21 @@ class LLMGateway:
         self._pending: set[asyncio.Task[None]] = set()
         self._litellm_priced: set[str] = set()  # models LiteLLM's own price map knows
         self._upstream: tuple[type[BaseException], ...] = ()
+        self._direct: OpenAICompatibleClient | None = None
         if self.offline_reason is None:
             self._litellm = load_litellm()
             import aiohttp
             import httpx
             import openai
 
-            self._upstream = (openai.OpenAIError, httpx.HTTPError, aiohttp.ClientError, OSError)
+            self._upstream = (openai.OpenAIError, httpx.HTTPError, aiohttp.ClientError, OSError, UpstreamError)
             self._timeout = httpx.Timeout(s.llm_timeout_s, connect=s.llm_connect_timeout_s)
             self._register_models()
+            if s.llm_transport == "auto" and s.llm_api_base:
+                key = s.llm_api_key.get_secret_value() if s.llm_api_key else ""
+                self._direct = OpenAICompatibleClient(
+                    s.llm_api_base, key or "none", connect_timeout_s=s.llm_connect_timeout_s
+                )
 
     def _register_models(self) -> None:
         # LiteLLM prices every answer; for a model missing from its map it searches several name
@@ -208,6 +217,9 @@ class LLMGateway:
             # Local servers (Ollama, vLLM) take any key; the OpenAI client insists on one.
             return {"api_base": s.llm_api_base, "api_key": api_key or "none"}
         return {"api_key": api_key} if api_key else None
+
+    def _is_direct(self, model: str) -> bool:
+        return self._direct is not None and model.startswith("openai/")
 
     def _provider(self, model: str) -> str:
         if model.startswith("openrouter/") or not self.settings.llm_api_base:
@@ -372,6 +384,8 @@ class LLMGateway:
 
     async def aclose(self) -> None:
         await self.flush()
+        if self._direct is not None:
+            await self._direct.aclose()
 
     # --- non-streaming
     async def complete(
@@ -391,7 +405,7 @@ class LLMGateway:
             for attempt in range(self.settings.llm_max_retries + 1):
                 params = self._params(model, messages, tools, max_tokens, temperature, stream=False)
                 try:
-                    response = await asyncio.wait_for(self._litellm.acompletion(**params), self.settings.llm_timeout_s)
+                    response = await asyncio.wait_for(self._complete_once(model, params), self.settings.llm_timeout_s)
                 except Exception as exc:  # noqa: BLE001 - _classify re-raises what is not upstream
                     if await self._after_failure(call, model, _classify(exc, self._upstream), attempt):
                         continue
@@ -400,22 +414,27 @@ class LLMGateway:
         await self._record(call, call.models_tried[-1], "unavailable", error=call.last_error)
         raise LLMUnavailable(f"no model answered (last error: {call.last_error})")
 
+    async def _complete_once(self, model: str, params: dict[str, Any]) -> Any:
+        if self._direct is not None and self._is_direct(model):
+            return await self._direct.complete(_direct_body(params))
+        return await self._litellm.acompletion(**params)
+
     async def _finish_complete(self, call: _Call, model: str, response: Any) -> Done:
-        choice = response.choices[0]
-        message = choice.message
-        tools = ToolCallAssembler.from_message(getattr(message, "tool_calls", None))
+        choice = (_get(response, "choices") or [{}])[0]
+        message = _get(choice, "message") or {}
+        tools = ToolCallAssembler.from_message(_get(message, "tool_calls"))
         ready, invalid = tools.finish()
         hidden = getattr(response, "_hidden_params", None)
-        usage = self._usage(model, getattr(response, "usage", None), hidden)
+        usage = self._usage(model, _get(response, "usage"), hidden)
         await self._record(call, model, "ok", usage, error=call.last_error)
         return Done(
-            content=message.content or "",
+            content=_get(message, "content") or "",
             usage=usage,
             model=model,
             fallback_used=model != call.models_tried[0],
             ttft_ms=None,
             latency_ms=round(call.elapsed_ms(), 3),
-            finish_reason=choice.finish_reason,
+            finish_reason=_get(choice, "finish_reason"),
             tool_calls=ready,
             invalid_tool_calls=invalid,
             retries=call.retries,
@@ -446,7 +465,7 @@ class LLMGateway:
                     result = _StreamResult()
                     params = self._params(model, messages, tools, max_tokens, temperature, stream=True)
                     try:
-                        async with contextlib.aclosing(self._stream_attempt(params, call, result)) as deltas:
+                        async with contextlib.aclosing(self._stream_attempt(model, params, call, result)) as deltas:
                             async for delta in deltas:
                                 yield delta
                     except _AttemptFailed as failure:
@@ -477,27 +496,25 @@ class LLMGateway:
             raise
 
     async def _stream_attempt(
-        self, params: dict[str, Any], call: _Call, out: _StreamResult
+        self, model: str, params: dict[str, Any], call: _Call, out: _StreamResult
     ) -> AsyncGenerator[TextDelta, None]:
         s = self.settings
-        start = time.perf_counter()
-        first_deadline = start + s.llm_first_token_timeout_s
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        first_deadline = start + min(s.llm_first_token_timeout_s, s.llm_timeout_s)
         total_deadline = start + s.llm_timeout_s
         got_first = False
-        try:
-            response = await asyncio.wait_for(
-                self._litellm.acompletion(**params), min(s.llm_first_token_timeout_s, s.llm_timeout_s)
-            )
-        except TimeoutError:
-            raise _AttemptFailed("first_token_timeout", "no first token in time", retryable=True) from None
-        except Exception as exc:  # noqa: BLE001 - _classify re-raises what is not upstream
-            raise _classify(exc, self._upstream) from None
-        chunks = response.__aiter__()
-        try:
+        if self._direct is not None and self._is_direct(model):
+            source = self._direct.stream(_direct_body(params))
+        else:
+            source = self._litellm_chunks(params)
+        async with contextlib.aclosing(source) as chunks:
             while True:
-                remaining = (total_deadline if got_first else min(first_deadline, total_deadline)) - time.perf_counter()
+                # A timer per read rather than wait_for: no task per chunk (this runs for every
+                # chunk of every answer in flight).
                 try:
-                    chunk = await asyncio.wait_for(chunks.__anext__(), max(0.0, remaining))
+                    async with asyncio.timeout_at(total_deadline if got_first else first_deadline):
+                        chunk = await anext(chunks)
                 except StopAsyncIteration:
                     break
                 except TimeoutError:
@@ -505,32 +522,38 @@ class LLMGateway:
                     raise _AttemptFailed(kind, f"{kind.replace('_', ' ')} while streaming", retryable=True) from None
                 except Exception as exc:  # noqa: BLE001 - _classify re-raises what is not upstream
                     raise _classify(exc, self._upstream) from None
-                usage = getattr(chunk, "usage", None)
+                usage = _get(chunk, "usage")
                 if usage is not None:
                     out.usage = usage
-                out.model = getattr(chunk, "model", None) or out.model
-                for choice in chunk.choices or ():
-                    delta = choice.delta
-                    content = getattr(delta, "content", None)
-                    tool_calls = getattr(delta, "tool_calls", None)
+                out.model = _get(chunk, "model") or out.model
+                for choice in _get(chunk, "choices") or ():
+                    delta = _get(choice, "delta") or {}
+                    content = _get(delta, "content")
+                    tool_calls = _get(delta, "tool_calls")
                     if (content or tool_calls) and not got_first:
                         got_first = True
                         call.ttft_ms = round(call.elapsed_ms(), 3)
                     for fragment in tool_calls or ():
                         out.tools.add(fragment)
-                    if choice.finish_reason:
-                        out.finish_reason = choice.finish_reason
+                    if finish := _get(choice, "finish_reason"):
+                        out.finish_reason = finish
                     if content:
                         out.text.append(content)
                         call.delivered = True
                         yield TextDelta(content)
+
+    async def _litellm_chunks(self, params: dict[str, Any]) -> AsyncGenerator[Any, None]:
+        response = await self._litellm.acompletion(**params)
+        try:
+            async for chunk in response:
+                yield chunk
             # LiteLLM invents finish_reason "stop" when a stream ends early without an error;
             # its own record of what the server sent tells a clean end from a truncated one.
             if (
                 getattr(response, "received_finish_reason", "") is None
                 and getattr(response, "intermittent_finish_reason", None) is None
             ):
-                raise _AttemptFailed("stream_cut", "the stream ended without a finish reason", retryable=True)
+                raise UpstreamError("the stream ended without a finish reason", kind="stream_cut")
         finally:
             aclose = getattr(response, "aclose", None)
             if aclose is not None:
@@ -558,6 +581,16 @@ class LLMGateway:
             invalid_tool_calls=invalid,
             retries=call.retries,
         )
+
+
+def _direct_body(params: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAI request body from LiteLLM-style params ("openai/<name>" -> "<name>")."""
+    body = {k: v for k, v in params.items() if k in _BODY_KEYS}
+    body["model"] = params["model"].split("/", 1)[1]
+    return body
+
+
+_BODY_KEYS = frozenset({"messages", "stream", "stream_options", "tools", "max_tokens", "temperature"})
 
 
 def get_gateway(runtime: Runtime) -> LLMGateway:
