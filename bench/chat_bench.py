@@ -286,10 +286,12 @@ class Bench:
         rss_idle = _rss_kb(pid)
         received: dict[str, list[tuple[int, float]]] = defaultdict(list)
         failures: list[str] = []
+        t_msg: dict[str, float] = {}
 
         async def run(i: int, ws: Any) -> None:
             key = f"c{i}"
             await asyncio.sleep(self.args.ramp * i / n)  # arrivals spread over the ramp
+            t_msg[key] = time.perf_counter()
             await ws.send(json.dumps({"type": "message", "content": f"[bench:{key}] поток", "client_message_id": key}))
             total = 0
             while True:
@@ -313,13 +315,19 @@ class Bench:
         rss_busy = _rss_kb(pid)
         for ws in conns:
             await ws.close()
+        # Every piece the model sent, from when it left the model server to when the client got
+        # the delta holding it (deltas queued behind a slow socket are merged into one).
         delays: list[float] = []
-        for key, got in received.items():
-            sent = self.llm.sent.get(key, [])
-            for chars, t_recv in got:
-                t_sent = next((t for c, t in sent if c >= chars), None)
-                if t_sent is not None:
+        unmatched = 0
+        for key, sent in self.llm.sent.items():
+            got = received.get(key, [])
+            for chars, t_sent in sent:
+                t_recv = next((t for c, t in got if c >= chars), None)
+                if t_recv is None:
+                    unmatched += 1
+                else:
                     delays.append((t_recv - t_sent) * 1000)
+        first_delta = [(got[0][1] - t_msg[key]) * 1000 for key, got in received.items() if got]
         return {
             "sessions": n,
             "chunks_per_answer": chunks,
@@ -330,6 +338,12 @@ class Bench:
             "wall_s": round(wall, 2),
             "ideal_wall_s": round(chunks * self.args.interval, 2),
             "event_delay_ms": _stats(delays),
+            "pieces": {
+                "sent_by_model": sum(len(v) for v in self.llm.sent.values()),
+                "deltas_received": sum(len(v) for v in received.values()),
+                "never_received": unmatched,
+            },
+            "first_delta_after_send_ms": _stats(first_delta),
             "cpu_s_during_streaming": {"chat_process": round(cpu_agent, 2), "bench_process": round(cpu_bench, 2)},
             "target_p95_ms": 100,
             "pass": not failures and _pct(delays, 0.95) < 100,

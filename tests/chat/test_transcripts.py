@@ -3,6 +3,8 @@ one answer per turn, legacy find-or-create."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from infrazen_agent.chat.sessions import ChatSession, new_session_id
 from infrazen_agent.chat.transcripts import TranscriptStore, public_message
 from infrazen_agent.runtime import Runtime
@@ -62,6 +64,7 @@ async def test_a_resent_client_message_id_is_stored_once(runtime: Runtime) -> No
         model="m",
         mode="online",
         error=None,
+        expires_at=s.expires_at,
     )
     # A second answer for the same turn is ignored (one answer per turn).
     await store.add_assistant_message(
@@ -76,6 +79,7 @@ async def test_a_resent_client_message_id_is_stored_once(runtime: Runtime) -> No
         model=None,
         mode=None,
         error=None,
+        expires_at=s.expires_at,
     )
     rows = await store.turn_of_client_message(s, "same")
     assert [(r["role"], r["content"]) for r in rows] == [("user", "hi"), ("assistant", "hello")]
@@ -92,3 +96,27 @@ async def test_legacy_sessions_are_found_again_per_owner_and_key(runtime: Runtim
     assert second.id == first.id and other_user.id != first.id
     assert (await store.find_legacy("t", "u", "analytics:30")) is not None
     assert await store.find_legacy("t2", "u", "analytics:30") is None
+
+
+async def test_an_answer_slides_its_own_session_expiry_only(runtime: Runtime) -> None:
+    store = TranscriptStore(runtime.pool)
+    a = await store.create_session(_session("tenant-a", "u1"))
+    b = await store.create_session(_session("tenant-b", "u1"))
+    later = a.expires_at + timedelta(hours=5)
+    await store.add_user_message(
+        a, message_id="msg_a1", turn_id="turn_a1", content="q", client_message_id=None, attachments=[]
+    )
+    # A forged session object with A's id but B's tenant slides nothing of A's.
+    forged = ChatSession(id=a.id, tenant_id="tenant-b", user_id="u1", scope="analytics")
+    await store.add_assistant_message(
+        forged, message_id="msg_x", turn_id="turn_x", content="x", status="complete", tool_calls=[],
+        grounding=None, usage=None, model=None, mode=None, error=None, expires_at=later,
+    )  # fmt: skip
+    assert (await store.get_session("tenant-a", "u1", a.id)).expires_at == a.expires_at  # type: ignore[union-attr]
+    await store.add_assistant_message(
+        a, message_id="msg_a2", turn_id="turn_a1", content="answer", status="complete", tool_calls=[],
+        grounding=None, usage=None, model=None, mode=None, error=None, expires_at=later,
+    )  # fmt: skip
+    assert (await store.get_session("tenant-a", "u1", a.id)).expires_at == later  # type: ignore[union-attr]
+    assert (await store.get_session("tenant-b", "u1", b.id)).expires_at == b.expires_at  # type: ignore[union-attr]
+    assert [m["content"] for m in await store.messages(a)] == ["q", "answer"]

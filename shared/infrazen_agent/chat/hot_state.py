@@ -91,12 +91,32 @@ class HotState:
     async def put_recent(self, session_id: str, messages: list[dict[str, Any]]) -> None:
         """Replace the recent list (rebuilt from the transcript after each turn, so replicas that
         finished turns out of order still converge on the durable order)."""
-        key = _key(session_id, "recent")
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(key)
-            if messages:
-                pipe.rpush(key, *[json.dumps(m, ensure_ascii=False) for m in messages[-RECENT_MESSAGES:]])
-            else:  # Redis has no empty lists: a marker says "known empty", not "not cached"
-                pipe.rpush(key, json.dumps({"role": "_empty"}))
-            pipe.expire(key, HOT_TTL_S)
+            _queue_recent(pipe, session_id, messages)
             await pipe.execute()
+
+    async def finish_turn(
+        self, session_id: str, turn_id: str, messages: list[dict[str, Any]] | None, session: ChatSession | None
+    ) -> None:
+        """The end of a turn in one round trip: the new recent messages and session record (or,
+        for a turn that was not stored, no cached history), then the lock released (only if this
+        turn still holds it)."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            if messages is not None:
+                _queue_recent(pipe, session_id, messages)
+            else:  # the turn was not stored: the next one rebuilds its history from Postgres
+                pipe.delete(_key(session_id, "recent"))
+            if session is not None:
+                pipe.set(_key(session.id, "meta"), json.dumps(session.to_json()), ex=HOT_TTL_S)
+            pipe.eval(_RELEASE, 1, _key(session_id, "lock"), turn_id)
+            await pipe.execute()
+
+
+def _queue_recent(pipe: Any, session_id: str, messages: list[dict[str, Any]]) -> None:
+    key = _key(session_id, "recent")
+    pipe.delete(key)
+    if messages:
+        pipe.rpush(key, *[json.dumps(m, ensure_ascii=False) for m in messages[-RECENT_MESSAGES:]])
+    else:  # Redis has no empty lists: a marker says "known empty", not "not cached"
+        pipe.rpush(key, json.dumps({"role": "_empty"}))
+    pipe.expire(key, HOT_TTL_S)

@@ -150,6 +150,7 @@ class ChatService:
         await self.hot.put_pack(stored.id, pack)
         if stored.id == session.id:
             await self.hot.put_recent(stored.id, [])
+        self._pack_facts(stored.id, pack)  # collected now rather than at the end of the first answer
         return stored, pack
 
     async def load_session(self, principal: Principal, session_id: str) -> ChatSession:
@@ -418,6 +419,8 @@ class ChatService:
         usage = state.usage.model_dump()
         model = state.model or ("offline" if mode == "offline" else "")
         message_id = new_message_id()
+        extended = replace(session, expires_at=datetime.now(UTC) + SESSION_TTL)  # sliding expiry
+        new_recent: list[dict[str, Any]] | None = None
         try:
             await self.transcripts.add_assistant_message(
                 session,
@@ -431,20 +434,24 @@ class ChatService:
                 model=model,
                 mode=mode,
                 error=error,
+                expires_at=extended.expires_at,
             )
             new_recent = [*recent, {"role": "user", "content": content}]
             if status == "complete" and answer:
                 new_recent.append({"role": "assistant", "content": answer})
-            await self.hot.put_recent(session.id, new_recent[-RECENT_MESSAGES:])
         except Exception:
             log.exception("storing the answer failed", extra={"turn_id": turn_id})
             status, error = (
                 "failed",
                 {"code": "unavailable", "retryable": True, "message": "the answer could not be stored"},
             )
-        finally:
-            with contextlib.suppress(Exception):  # the lock's TTL covers a failed release
-                await self.hot.release(session.id, turn_id)
+        try:
+            if new_recent is None:
+                await self.hot.finish_turn(session.id, turn_id, None, None)
+            else:
+                await self.hot.finish_turn(session.id, turn_id, new_recent[-RECENT_MESSAGES:], extended)
+        except Exception:  # the lock's TTL covers a failed release; the recent list is rebuilt from Postgres
+            log.warning("hot state not updated after the turn", exc_info=True, extra={"turn_id": turn_id})
         if status == "failed":
             assert error is not None
             emit(
@@ -470,8 +477,6 @@ class ChatService:
                     client_message_id=client_message_id,
                 )
             )
-        with contextlib.suppress(Exception):  # sliding expiry; the answer is already safe
-            await self._extend(session)
 
     async def _extend(self, session: ChatSession) -> ChatSession:
         """Slide the expiry in Postgres and in the cached copy (which is read first)."""

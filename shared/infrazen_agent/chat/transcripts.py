@@ -148,14 +148,21 @@ class TranscriptStore:
         model: str | None,
         mode: str | None,
         error: dict[str, Any] | None,
+        expires_at: datetime,
     ) -> None:
+        """Stores the answer and slides the session's expiry, in one statement."""
         async with self.pool.connection() as conn:
             await conn.execute(
-                "INSERT INTO chat_messages (id, session_id, tenant_id, turn_id, role, content,"
+                "WITH slid AS (UPDATE chat_sessions SET updated_at = now(), expires_at = %s"
+                " WHERE id = %s AND tenant_id = %s)"
+                " INSERT INTO chat_messages (id, session_id, tenant_id, turn_id, role, content,"
                 " status, tool_calls, grounding, usage, model, mode, error)"
                 " VALUES (%s,%s,%s,%s,'assistant',%s,%s,%s,%s,%s,%s,%s,%s)"
                 " ON CONFLICT (turn_id, role) DO NOTHING",
                 (
+                    expires_at,
+                    session.id,
+                    session.tenant_id,
                     message_id,
                     session.id,
                     session.tenant_id,

@@ -137,8 +137,8 @@ class OpenAICompatibleClient:
                     for choice in chunk.get("choices") or ():
                         finished = finished or bool(choice.get("finish_reason"))
                     yield chunk
-                if decoder.done:
-                    break
+                # Read on to the end of the body even after `[DONE]`: a response left unread
+                # closes its connection instead of returning it to the pool.
             if not (finished or decoder.done):
                 raise UpstreamError("the stream ended without a finish reason", kind="stream_cut")
 
