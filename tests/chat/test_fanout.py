@@ -65,3 +65,21 @@ async def test_control_messages_reach_the_other_replica(redis_url: str) -> None:
         await two.aclose()
         for c in clients:
             await c.aclose()
+
+
+async def test_a_stalled_redis_bounds_the_outbox_and_local_clients_still_get_everything(
+    redis_url: str, monkeypatch: Any
+) -> None:
+    from infrazen_agent.chat import fanout
+
+    monkeypatch.setattr(fanout, "OUTBOX_LIMIT", 100)
+    client = aioredis.from_url(redis_url)
+    hub = Hub(client)  # never started: its publisher is as stuck as one waiting on a stalled Redis
+    try:
+        local = hub.subscribe("s1")
+        for i in range(250):
+            hub.publish("s1", Envelope.of(Delta(turn_id="t1", text=str(i))))
+        assert hub._outbox.qsize() == 100 and hub.dropped == 150  # bounded; the rest not published
+        assert local.queue.qsize() == 250  # local delivery is unaffected
+    finally:
+        await client.aclose()

@@ -7,7 +7,6 @@ pydantic's per-property "title" repeats the property name and costs prompt token
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Hashable, Sequence
 from functools import lru_cache
 from typing import Any, Protocol
@@ -32,8 +31,9 @@ def _cached(registry: SpecSource, names: tuple[str, ...]) -> tuple[dict[str, Any
 
 
 def model_specs(registry: SpecSource, names: Sequence[str]) -> list[dict[str, Any]]:
-    """The OpenAI-format specs of `names` (a fresh copy: callers may not mutate the cache)."""
-    return copy.deepcopy(list(_cached(registry, tuple(names))))
+    """The OpenAI-format specs of `names`, shared and read-only (the gateway copies them before
+    handing them to a library that might change them)."""
+    return list(_cached(registry, tuple(names)))
 
 
 def spec_by_name(registry: SpecSource, names: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 import random
 import time
@@ -300,7 +301,8 @@ class LLMGateway:
                 "stream_timeout": self.settings.llm_timeout_s,
             }
         if tools:
-            params["tools"] = tools
+            # Tool specs are shared across turns; LiteLLM may rewrite what it is given.
+            params["tools"] = tools if self._is_direct(model) else copy.deepcopy(tools)
         if max_tokens is not None:
             params["max_tokens"] = max_tokens
         if temperature is not None:
