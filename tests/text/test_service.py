@@ -4,9 +4,11 @@ version re-keys the cache; tenant isolation; inert HTML."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import re
+import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -18,11 +20,13 @@ from infrazen_agent.agent.grounding import trace
 from infrazen_agent.app import create_app
 from infrazen_agent.auth import Principal
 from infrazen_agent.config import Settings
+from infrazen_agent.data.internal_api import PREFIX, create_internal_api
 from infrazen_agent.text.html import DETAILED_LIMIT, SHORT_LIMIT, visible_length
 from infrazen_agent.tools import get_registry
 from infrazen_agent.tools.registry import ToolContext
 from tests.support.data_fixtures import MAIN_TENANT, SMALL_TENANT, USD_TENANT, DemoIds
 from tests.support.llm_server import Reply, ScriptedLLMServer
+from tests.support.servers import live_server
 
 REC_TYPES = [
     "cross_provider_server",
@@ -380,3 +384,100 @@ async def test_resource_without_a_cheaper_equivalent_never_shows_negative_saving
             assert r.status_code == 404 and "cheaper" in r.json()["error"]["message"]
         outcomes.append(bool(cheaper))
     assert outcomes  # the demo has servers to check
+
+
+async def test_every_fact_tool_call_is_audited_before_the_answer_per_tenant(
+    text_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], demo: DemoIds, seeded_db: str
+) -> None:
+    main_rec = demo.recommendation(MAIN_TENANT, "cross_provider_server")
+    usd_recs = demo.tenant(USD_TENANT)["recommendations"]
+    usd_rec = next(usd_recs[t]["ids"][0] for t in REC_TYPES if usd_recs.get(t, {}).get("ids"))
+
+    async def post(tenant: str, rec_id: int, request_id: str) -> None:
+        headers = {**owner_headers(auth, demo, tenant), "X-Request-Id": request_id}
+        r = await text_client.post(URL, json={"recommendation_id": rec_id, "mode": "deterministic"}, headers=headers)
+        assert r.status_code == 200, r.text
+
+    # Two tenants at once; the rows are read as soon as the answers are in.
+    await asyncio.gather(post(MAIN_TENANT, main_rec, "req-text-main"), post(USD_TENANT, usd_rec, "req-text-usd"))
+    with psycopg.connect(seeded_db) as conn:
+        rows = conn.execute(
+            "SELECT request_id, tenant_id, user_id, tool, outcome, arguments FROM tool_calls ORDER BY id"
+        ).fetchall()
+    for request_id, tenant, rec_id in (("req-text-main", MAIN_TENANT, main_rec), ("req-text-usd", USD_TENANT, usd_rec)):
+        mine = [r for r in rows if r[0] == request_id]
+        assert {(r[1], r[2]) for r in mine} == {(tenant, demo.owner(tenant))}  # the token's tenant, no other
+        rec = await tool(text_client, tenant, "get_recommendation", recommendation_id=rec_id)
+        expected = ["estimate_migration_effort", "get_latest_snapshot", "get_recommendation"]
+        expected += ["get_prices_for_skus"] if rec["target"] else []
+        assert sorted(r[3] for r in mine) == sorted(expected)  # one row per call
+        assert all(r[4] == "ok" or r[3] == "get_latest_snapshot" for r in mine)
+        assert next(r[5] for r in mine if r[3] == "get_recommendation") == {"recommendation_id": rec_id}
+    cached = await text_client.post(
+        URL,
+        json={"recommendation_id": main_rec, "mode": "deterministic"},
+        headers={**owner_headers(auth, demo, MAIN_TENANT), "X-Request-Id": "req-text-hit"},
+    )
+    assert cached.json()["cached"] is True
+    with psycopg.connect(seeded_db) as conn:
+        hit_rows = conn.execute("SELECT count(*) FROM tool_calls WHERE request_id = 'req-text-hit'").fetchone()
+    assert hit_rows == (0,)  # a cache hit calls no tool
+
+
+async def test_the_answer_waits_until_its_audit_rows_are_written(
+    text_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], demo: DemoIds, seeded_db: str
+) -> None:
+    """The rows are written while the text is rendered, but the answer leaves only once they are in:
+    with inserts into the audit table held back for a moment, the answer waits for them."""
+    rec_id = demo.recommendation(MAIN_TENANT, "unused_ip")
+    headers = {**owner_headers(auth, demo, MAIN_TENANT), "X-Request-Id": "req-text-held"}
+    with psycopg.connect(seeded_db) as locker:
+        locker.execute("LOCK TABLE tool_calls IN EXCLUSIVE MODE")  # reads go on; inserts wait
+        release = threading.Timer(0.5, locker.commit)
+        release.start()
+        try:
+            r = await text_client.post(URL, json={"recommendation_id": rec_id}, headers=headers)
+            with psycopg.connect(seeded_db) as conn:  # read before the lock is surely gone
+                written = conn.execute("SELECT count(*) FROM tool_calls WHERE request_id = 'req-text-held'").fetchone()
+        finally:
+            release.join()
+    assert r.status_code == 200, r.text
+    assert written == (3,)  # recommendation, snapshot, effort (an unused IP has no target price)
+
+
+async def test_over_the_internal_api_the_same_text_comes_from_two_audited_rounds(
+    seeded_settings: Settings,
+    make_settings: Callable[..., Settings],
+    seeded_db: str,
+    auth: Callable[..., dict[str, str]],
+    demo: DemoIds,
+) -> None:
+    """Without the SQL stamp (HTTP source) the recommendation is read first, then the rest in one
+    round; the language comes from the user's context. Same numbers as over SQL, every call audited."""
+    rec_id = demo.recommendation(MAIN_TENANT, "cross_provider_dbaas")
+    headers = {**owner_headers(auth, demo, MAIN_TENANT), "X-Request-Id": "req-text-http"}
+    with live_server(create_internal_api(seeded_settings)) as server:
+        http_settings = make_settings(database_url=seeded_db, agent_internal_api_base=server.url + PREFIX)
+        async for c in _client(http_settings):
+            over_http = await c.post(URL, json={"recommendation_id": rec_id}, headers=headers)
+    async for c in _client(seeded_settings):
+        over_sql = await c.post(URL, json={"recommendation_id": rec_id}, headers=owner_headers(auth, demo, MAIN_TENANT))
+    assert over_http.status_code == 200, over_http.text
+    a, b = over_http.json(), over_sql.json()
+    assert (a["language"], a["monthly_savings"], a["effort"], a["text"]) == (
+        b["language"],
+        b["monthly_savings"],
+        b["effort"],
+        b["text"],
+    )
+    with psycopg.connect(seeded_db) as conn:
+        rows = conn.execute(
+            "SELECT tool, tenant_id, outcome FROM tool_calls WHERE request_id = 'req-text-http' ORDER BY id"
+        ).fetchall()
+    assert [r[0] for r in rows[:2]] == ["get_user_context", "get_recommendation"]
+    assert sorted(r[0] for r in rows[2:]) == [
+        "estimate_migration_effort",
+        "get_latest_snapshot",
+        "get_prices_for_skus",
+    ]
+    assert {(r[1], r[2]) for r in rows} == {(MAIN_TENANT, "ok")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import psycopg
@@ -16,7 +16,11 @@ from infrazen_agent.auth import Principal
 from infrazen_agent.config import Settings
 from infrazen_agent.runtime import Runtime
 from infrazen_agent.tools import Tool, ToolContext, ToolRegistry, get_registry
-from infrazen_agent.tools.common import ToolInput
+from infrazen_agent.tools.common import ToolInput, source_of
+from infrazen_agent.tools.registry import AuditWrites
+from infrazen_agent.tools.shared_reads import SharedReads
+from tests.support.data_fixtures import MAIN_TENANT, SMALL_TENANT, DemoIds
+from tests.support.servers import free_port
 
 
 class EchoIn(ToolInput):
@@ -184,3 +188,155 @@ async def test_action_tools_need_role_write_access_and_confirmation(registry: To
     ]
     assert unconfirmed.error and "confirmation" in unconfirmed.error["message"]
     assert all(t.scope == "read" for t in get_registry().tools())
+
+
+async def test_a_batch_answers_in_order_with_one_audit_row_per_call(
+    registry: ToolRegistry, runtime: Runtime, settings: Settings
+) -> None:
+    results = await registry.call_many(
+        [("echo@v1", {"n": 1}), ("nope", {}), ("echo", {"tenant_id": "t2"}), ("broken", {}), ("echo", "{n: 2")],
+        ctx(runtime, request_id="req-batch"),
+    )
+    assert [r.error["code"] if r.error else "ok" for r in results] == [
+        "ok",
+        "not_found",
+        "invalid_input",
+        "internal_error",
+        "invalid_input",
+    ]
+    assert results[0].name == "echo@v1" and results[0].data == {"items": [{"i": 0, "text": "x" * 50}], "label": "echo"}
+    rows = await audit_rows(settings)
+    assert [(r["tool"], r["outcome"], r["error_code"]) for r in rows] == [
+        ("echo", "ok", None),
+        ("nope", "error", "not_found"),
+        ("echo", "error", "invalid_input"),
+        ("broken", "error", "internal_error"),
+        ("echo", "error", "invalid_input"),
+    ]
+    assert {(r["tenant_id"], r["user_id"], r["request_id"]) for r in rows} == {("t1", "u1", "req-batch")}
+    assert rows[2]["arguments"] == {"tenant_id": "t2"} and rows[4]["arguments"] == {"raw": "{n: 2"}
+    assert all(r["latency_ms"] >= 0 for r in rows)
+
+
+async def test_concurrent_batches_of_two_tenants_audit_each_as_its_own(
+    registry: ToolRegistry, runtime: Runtime, settings: Settings
+) -> None:
+    one = ctx(runtime, principal=Principal(user_id="u1", tenant_id="t1"), request_id="req-t1")
+    two = ctx(runtime, principal=Principal(user_id="u2", tenant_id="t2"), request_id="req-t2")
+    await asyncio.gather(
+        registry.call_many([("echo", {"n": 1}), ("echo", {"n": 2}), ("nope", {})], one),
+        registry.call_many([("echo", {"n": 3}), ("broken", {})], two),
+    )
+    rows = await audit_rows(settings)
+    by_request = {rid: [r for r in rows if r["request_id"] == rid] for rid in ("req-t1", "req-t2")}
+    assert len(rows) == 5 and [len(v) for v in by_request.values()] == [3, 2]
+    assert {(r["tenant_id"], r["user_id"]) for r in by_request["req-t1"]} == {("t1", "u1")}
+    assert {(r["tenant_id"], r["user_id"]) for r in by_request["req-t2"]} == {("t2", "u2")}
+    assert [r["arguments"] for r in by_request["req-t1"]] == [{"n": 1}, {"n": 2}, {}]
+    assert [r["arguments"] for r in by_request["req-t2"]] == [{"n": 3}, {}]
+
+
+async def test_a_batch_counts_every_call_against_the_rate_limit(registry: ToolRegistry, runtime: Runtime) -> None:
+    batch = await registry.call_many([("echo@v1", {}) for _ in range(4)], ctx(runtime))
+    assert [r.ok for r in batch] == [True, True, True, False]
+    assert batch[3].error and batch[3].error["code"] == "rate_limited"
+    assert not (await registry.call("echo@v1", {}, ctx(runtime))).ok  # the batch's calls counted
+    mixed = await registry.call_many([("echo@v2", {}), ("echo@v1", {})], ctx(runtime))
+    assert [r.ok for r in mixed] == [True, False]
+
+
+async def test_deferred_audit_rows_are_written_by_flush(
+    registry: ToolRegistry, runtime: Runtime, settings: Settings
+) -> None:
+    audits = AuditWrites()
+    deferred = ctx(runtime, audits=audits, request_id="req-deferred")
+    first = await registry.call_many([("echo", {"n": 1}), ("broken", {})], deferred)
+    second = await registry.call("echo", {"n": 2}, deferred)
+    assert [r.ok for r in first] == [True, False] and second.ok
+    await audits.flush()
+    rows = await audit_rows(settings)
+    assert [(r["tool"], r["outcome"], r["request_id"]) for r in rows] == [
+        ("echo", "ok", "req-deferred"),
+        ("broken", "error", "req-deferred"),
+        ("echo", "ok", "req-deferred"),
+    ]
+
+
+async def test_shared_read_survives_a_cancelled_reader_and_runs_once() -> None:
+    reads = SharedReads()
+    started = 0
+
+    async def read() -> str:
+        nonlocal started
+        started += 1
+        await asyncio.sleep(0.05)
+        return "row"
+
+    impatient = asyncio.ensure_future(reads.once("k", read))
+    patient = asyncio.ensure_future(reads.once("k", read))
+    await asyncio.sleep(0.01)
+    impatient.cancel()
+    assert await patient == "row" and started == 1
+    assert impatient.cancelled()
+    assert await reads.once("k", read) == "row" and started == 1  # the batch's answer is kept
+
+
+seen: list[object] = []
+
+
+class PeekIn(ToolInput):
+    recommendation_id: int
+
+
+class PeekOut(BaseModel):
+    id: int
+
+
+async def peek(ctx: ToolContext, args: PeekIn) -> tuple[PeekOut, str]:
+    rec = await source_of(ctx).recommendation(ctx.principal, args.recommendation_id)
+    seen.append(rec)
+    return PeekOut(id=rec.id), "peeked"
+
+
+async def test_calls_of_a_batch_share_point_reads_within_the_tenant(seeded_runtime: Runtime, demo: DemoIds) -> None:
+    reg = ToolRegistry()
+    reg.register(Tool("peek", 1, "Peek.", PeekIn, PeekOut, peek))
+    reg.register(Tool("peek_too", 1, "Peek too.", PeekIn, PeekOut, peek))
+    rec_id = demo.recommendation(MAIN_TENANT, "rightsize_cpu")
+    owner = ctx(seeded_runtime, principal=Principal(user_id=demo.owner(MAIN_TENANT), tenant_id=MAIN_TENANT))
+    seen.clear()
+    both = await reg.call_many(
+        [("peek", {"recommendation_id": rec_id}), ("peek_too", {"recommendation_id": rec_id})], owner
+    )
+    assert [r.data for r in both] == [{"id": rec_id}, {"id": rec_id}]
+    assert len(seen) == 2 and seen[0] is seen[1]  # one read answered both calls
+    await reg.call_many([("peek", {"recommendation_id": rec_id})], owner)
+    assert seen[2] is not seen[0]  # the next batch reads again: nothing outlives a batch
+    stranger = ctx(seeded_runtime, principal=Principal(user_id=demo.owner(SMALL_TENANT), tenant_id=SMALL_TENANT))
+    missing = await reg.call_many(
+        [("peek", {"recommendation_id": rec_id}), ("peek_too", {"recommendation_id": rec_id})], stranger
+    )
+    assert [r.error["code"] if r.error else "ok" for r in missing] == ["not_found", "not_found"]
+
+
+async def test_a_rate_limit_outage_fails_each_call_of_the_batch_and_audits_it(
+    registry: ToolRegistry, make_settings: Callable[..., Settings], settings: Settings
+) -> None:
+    no_redis = Runtime(make_settings(redis_url=f"redis://127.0.0.1:{free_port()}/0"))
+    await no_redis.ensure_started()
+    try:
+        results = await registry.call_many([("echo", {}), ("nope", {}), ("echo@v1", {})], ctx(no_redis))
+    finally:
+        await no_redis.stop()
+    assert [r.error["code"] if r.error else "ok" for r in results] == ["internal_error", "not_found", "internal_error"]
+    assert all("Error" not in (r.error or {}).get("message", "") for r in results)  # no internals leak
+    assert [r["error_code"] for r in await audit_rows(settings)] == ["internal_error", "not_found", "internal_error"]
+
+
+async def test_a_row_postgres_refuses_costs_only_itself(
+    registry: ToolRegistry, runtime: Runtime, settings: Settings
+) -> None:
+    # jsonb refuses the NUL character: that call's row is lost (and logged), not its batch's.
+    results = await registry.call_many([("echo", {"n": 1}), ("echo", "\x00{"), ("nope", {})], ctx(runtime))
+    assert [r.error["code"] if r.error else "ok" for r in results] == ["ok", "invalid_input", "not_found"]
+    assert [(r["tool"], r["outcome"]) for r in await audit_rows(settings)] == [("echo", "ok"), ("nope", "error")]

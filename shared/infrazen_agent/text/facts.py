@@ -3,7 +3,7 @@ and turned into savings, effort, risks, confidence and next steps by fixed rules
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from ..data.money import MONTHS_PER_YEAR, Money, money, round2
@@ -18,11 +18,19 @@ WATCH_P95 = 60.0
 
 async def call(ctx: ToolContext, name: str, **arguments: Any) -> dict[str, Any]:
     """A tool's data, or the tool's own error raised as ours (not found stays 404, etc.)."""
-    result: ToolResult = await get_registry().call(name, arguments, ctx)
+    return data_of(name, await get_registry().call(name, arguments, ctx))
+
+
+def data_of(name: str, result: ToolResult) -> dict[str, Any]:
     if result.ok and result.data is not None:
         return result.data
     error = result.error or {}
     raise error_from_code(error.get("code", "internal_error"), error.get("message", f"{name} failed"))
+
+
+async def call_round(ctx: ToolContext, calls: Sequence[tuple[str, dict[str, Any]]]) -> list[ToolResult]:
+    """One round of independent calls: one rate-limit round trip, one audit INSERT, shared reads."""
+    return await get_registry().call_many(calls, ctx)
 
 
 def _m(data: dict[str, Any]) -> Money:
@@ -96,8 +104,8 @@ def _risks(
     return risks
 
 
-async def _effort(ctx: ToolContext, **subject: Any) -> Effort:
-    data = await call(ctx, "estimate_migration_effort", **subject)
+def _effort(result: ToolResult) -> Effort:
+    data = data_of("estimate_migration_effort", result)
     return Effort(
         score=data["score"],
         label=data["label"],
@@ -106,11 +114,10 @@ async def _effort(ctx: ToolContext, **subject: Any) -> Effort:
     )
 
 
-async def _snapshot(ctx: ToolContext, resource_id: int) -> dict[str, Any] | None:
-    try:
-        return await call(ctx, "get_latest_snapshot", resource_id=resource_id)
-    except NotFound:
+def _snapshot(result: ToolResult) -> dict[str, Any] | None:
+    if not result.ok and (result.error or {}).get("code") == "not_found":
         return None  # no utilisation data yet: the text says so through the risks
+    return data_of("get_latest_snapshot", result)
 
 
 def _subject_fields(res: dict[str, Any], snap: dict[str, Any] | None, current: Money, target: Money) -> dict[str, Any]:
@@ -152,31 +159,38 @@ def _subject_of(rec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _around(ctx: ToolContext, rec_id: int, subject: dict[str, Any]) -> tuple[Any, Effort, Any]:
-    async def target_prices() -> dict[str, Any] | None:
-        if not subject["target_sku"]:
-            return None
+def _around_calls(rec_id: int, subject: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The calls around a recommendation: its snapshot, its effort and (with a target) the target's price."""
+    calls = [
+        ("get_latest_snapshot", {"resource_id": subject["resource_id"]}),
+        ("estimate_migration_effort", {"recommendation_id": rec_id}),
+    ]
+    if subject["target_sku"]:
         sku = {"provider": subject["target_provider"], "sku": subject["target_sku"]}
-        return await call(ctx, "get_prices_for_skus", skus=[sku])
+        calls.append(("get_prices_for_skus", {"skus": [sku]}))
+    return calls
 
-    snap, effort, prices = await asyncio.gather(
-        _snapshot(ctx, subject["resource_id"]), _effort(ctx, recommendation_id=rec_id), target_prices()
-    )
+
+def _around(results: Sequence[ToolResult]) -> tuple[dict[str, Any] | None, Effort, dict[str, Any] | None]:
+    snap, effort = _snapshot(results[0]), _effort(results[1])
+    prices = data_of("get_prices_for_skus", results[2]) if len(results) > 2 else None
     return snap, effort, prices
 
 
 async def from_recommendation(ctx: ToolContext, rec_id: int, subject: dict[str, Any] | None = None) -> Facts:
-    """`subject` (resource and target, from the facts stamp) lets all four tools run at once; the
-    recommendation read is the authority, and a mismatch (a concurrent change) reads again."""
+    """`subject` (resource and target, from the facts stamp) lets all four tools run in one round;
+    the recommendation read is the authority, and a mismatch (a concurrent change) reads again."""
+    rec_call = ("get_recommendation", {"recommendation_id": rec_id})
     if subject is None:
-        rec = await call(ctx, "get_recommendation", recommendation_id=rec_id)
-        snap, effort, prices = await _around(ctx, rec_id, _subject_of(rec))
+        rec = data_of(rec_call[0], (await call_round(ctx, [rec_call]))[0])
+        snap, effort, prices = _around(await call_round(ctx, _around_calls(rec_id, _subject_of(rec))))
     else:
-        rec, (snap, effort, prices) = await asyncio.gather(
-            call(ctx, "get_recommendation", recommendation_id=rec_id), _around(ctx, rec_id, subject)
-        )
-        if _subject_of(rec) != subject:
-            snap, effort, prices = await _around(ctx, rec_id, _subject_of(rec))
+        results = await call_round(ctx, [rec_call, *_around_calls(rec_id, subject)])
+        rec = data_of(rec_call[0], results[0])  # the recommendation's own error comes first
+        if _subject_of(rec) == subject:
+            snap, effort, prices = _around(results[1:])
+        else:
+            snap, effort, prices = _around(await call_round(ctx, _around_calls(rec_id, _subject_of(rec))))
     res = rec["resource"]
     target = rec.get("target")
     current, target_m = _m(rec["current_monthly"]), _m(rec["target_monthly"])
@@ -234,9 +248,14 @@ async def from_resource(ctx: ToolContext, req: TextRequest) -> Facts:
     best = candidates[0]
     res = alts["resource"]
     # The alternative already carries its catalog price (unit price, quantity, version).
-    snap, effort = await asyncio.gather(
-        _snapshot(ctx, res["id"]), _effort(ctx, resource_id=res["id"], target_provider=best["provider"])
+    snap_result, effort_result = await call_round(
+        ctx,
+        [
+            ("get_latest_snapshot", {"resource_id": res["id"]}),
+            ("estimate_migration_effort", {"resource_id": res["id"], "target_provider": best["provider"]}),
+        ],
     )
+    snap, effort = _snapshot(snap_result), _effort(effort_result)
     current, target_m = _m(alts["current_monthly"]), _m(best["monthly"])
     monthly = _savings(current.amount, target_m.amount, current.currency)[0]  # for the formula
     rec_type = "cross_provider_server" if res["resource_type"] == "server" else "cross_provider_dbaas"

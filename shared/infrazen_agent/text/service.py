@@ -13,7 +13,7 @@ from ..agent.grounding import Grounding, trace
 from ..auth import Principal
 from ..errors import AgentError
 from ..runtime import Runtime
-from ..tools.registry import ToolContext
+from ..tools.registry import AuditWrites, ToolContext
 from . import cache
 from .facts import call, from_recommendation, from_resource
 from .model import Facts, Language, TextRequest, TextResponse
@@ -169,7 +169,18 @@ async def generate_json(
     runtime: Runtime, principal: Principal, req: TextRequest, request_id: str | None = None
 ) -> bytes:
     """The response as JSON bytes; a cache hit is served straight from Redis, never re-parsed."""
-    ctx = ToolContext(runtime=runtime, principal=principal, request_id=request_id)
+    # The tool calls' audit rows are written while the text is rendered and the model writes,
+    # and are all in the table before this answers (or raises).
+    audits = AuditWrites()
+    ctx = ToolContext(runtime=runtime, principal=principal, request_id=request_id, audits=audits)
+    try:
+        return await _generate(runtime, principal, req, ctx)
+    finally:
+        await audits.flush()
+
+
+async def _generate(runtime: Runtime, principal: Principal, req: TextRequest, ctx: ToolContext) -> bytes:
+    request_id = ctx.request_id
     # The stamp is one small query; with it a hit needs no tool call at all.
     stamp = await facts_stamp(runtime, principal, req)
     if req.language or (stamp and stamp.user_language):

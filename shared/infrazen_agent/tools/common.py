@@ -71,7 +71,9 @@ class ResourceView(BaseModel):
 
 
 def source_of(ctx: ToolContext) -> DataSource:
-    return get_source(ctx.runtime)
+    source = get_source(ctx.runtime)
+    # Inside a batch, tools reading the same recommendation or resource share one read.
+    return ctx.reads.source(source) if ctx.reads is not None else source
 
 
 def provider_name(provider: str) -> str:

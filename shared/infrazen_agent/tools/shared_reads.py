@@ -1,0 +1,106 @@
+"""Point reads shared by the tool calls of one batch (`ToolRegistry.call_many`).
+
+`get_recommendation` and `estimate_migration_effort` run side by side for a text and both read the
+same recommendation and resource. Within a batch each distinct point read (by id, for the batch's
+one principal) goes to the source once and every tool awaits the same answer — or the same error,
+so a missing id is `not_found` for each. The tools and their contracts do not change; list and
+series reads are never shared. The memo lives as long as the batch, so nothing goes stale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from datetime import date
+from typing import Any, TypeVar
+
+from ..auth import Principal
+from ..data.model import (
+    CandidateQuery,
+    CostBounds,
+    CostSeries,
+    GroupBy,
+    PriceRow,
+    Recommendation,
+    Resource,
+    SkuRef,
+    Snapshot,
+    UserContext,
+)
+from ..data.source import DataSource
+
+T = TypeVar("T")
+
+
+class SharedReads:
+    def __init__(self) -> None:
+        self._pending: dict[Hashable, asyncio.Future[Any]] = {}
+
+    async def once(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
+        future = self._pending.get(key)
+        if future is None:
+            future = self._pending[key] = asyncio.ensure_future(read())
+        # Shielded: a tool that times out must not cancel the read another tool is waiting for.
+        result: T = await asyncio.shield(future)
+        return result
+
+    def source(self, inner: DataSource) -> DataSource:
+        return _SharingSource(inner, self)
+
+
+def _key(method: str, principal: Principal, *args: Hashable) -> tuple[Hashable, ...]:
+    # The principal is part of the key even though a batch has one: a read is never shared across tenants.
+    return (method, principal.tenant_id, principal.user_id, *args)
+
+
+class _SharingSource:
+    """The batch's view of a source: point reads by id are shared, everything else passes through."""
+
+    def __init__(self, inner: DataSource, reads: SharedReads) -> None:
+        self._inner = inner
+        self._reads = reads
+        self.kind = inner.kind
+
+    async def recommendation(self, principal: Principal, recommendation_id: int) -> Recommendation:
+        return await self._reads.once(
+            _key("recommendation", principal, recommendation_id),
+            lambda: self._inner.recommendation(principal, recommendation_id),
+        )
+
+    async def resource(self, principal: Principal, resource_id: int) -> Resource:
+        return await self._reads.once(
+            _key("resource", principal, resource_id), lambda: self._inner.resource(principal, resource_id)
+        )
+
+    async def latest_snapshot(self, principal: Principal, resource_id: int) -> Snapshot:
+        return await self._reads.once(
+            _key("snapshot", principal, resource_id), lambda: self._inner.latest_snapshot(principal, resource_id)
+        )
+
+    async def user_context(self, principal: Principal) -> UserContext:
+        return await self._inner.user_context(principal)
+
+    async def prices_for_skus(self, principal: Principal, skus: Sequence[SkuRef]) -> list[PriceRow]:
+        return await self._inner.prices_for_skus(principal, skus)
+
+    async def price_candidates(self, principal: Principal, query: CandidateQuery) -> list[PriceRow]:
+        return await self._inner.price_candidates(principal, query)
+
+    async def recommendations(
+        self,
+        principal: Principal,
+        *,
+        statuses: Sequence[str] | None = None,
+        rec_type: str | None = None,
+        resource_id: int | None = None,
+        limit: int = 20,
+    ) -> list[Recommendation]:
+        return await self._inner.recommendations(
+            principal, statuses=statuses, rec_type=rec_type, resource_id=resource_id, limit=limit
+        )
+
+    async def cost_bounds(self, principal: Principal) -> CostBounds:
+        return await self._inner.cost_bounds(principal)
+
+    async def cost_series(self, principal: Principal, start: date, end: date, group_by: GroupBy) -> CostSeries:
+        return await self._inner.cost_series(principal, start, end, group_by)
