@@ -4,7 +4,7 @@ in the same run. Prints JSON.
     python -m bench.chat_bench [--turns 40] [--sessions 200] [--chunks 30] [--interval 0.05]
 
 Set-up: embedded Postgres and Redis (seeded with the demo dataset), the scripted OpenAI-compatible
-model server in this process, and the chat function as its own process (uvicorn), so that the
+model server in a child process, and the chat function as its own process (uvicorn), so that the
 clients here do not share its event loop or its GIL.
 
 - ttft: time from sending a message over the WebSocket to its first `delta`, minus the scripted
@@ -31,13 +31,14 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import httpx
 import websockets
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from infrazen_agent.auth import mint_token
 from infrazen_agent.config import Settings
@@ -54,11 +55,27 @@ TENANT, USER = "1001", "1001"
 
 class TimedLLMServer(ScriptedLLMServer):
     """The scripted server, recording when each content piece of each answer leaves it. Answers
-    are keyed by a marker the bench puts in the user message ("[bench:<key>]")."""
+    are keyed by a marker the bench puts in the user message ("[bench:<key>]"). Runs in its own
+    process (`--serve-llm`), so that neither it nor the bench's clients wait on the other's GIL;
+    time.perf_counter is the system-wide monotonic clock, comparable across the two processes."""
 
     def __init__(self) -> None:
         super().__init__()
         self.sent: dict[str, list[tuple[int, float]]] = defaultdict(list)  # key -> (chars, t)
+        self.app.add_route("/_bench/reply", self._set_reply, methods=["POST"])
+        self.app.add_route("/_bench/sent", self._get_sent, methods=["GET"])
+
+    async def _set_reply(self, request: Request) -> Response:
+        body = await request.json()
+        reply = Reply(**body["reply"])
+        if body.get("default"):
+            self.default_reply = reply
+        else:
+            self.script(reply)
+        return JSONResponse({})
+
+    async def _get_sent(self, _: Request) -> Response:
+        return JSONResponse(self.sent)
 
     async def _completions(self, request: Request) -> Response:
         body = await request.json()
@@ -80,6 +97,43 @@ class TimedLLMServer(ScriptedLLMServer):
                     total += len(piece)
                     self.sent[key].append((total, time.perf_counter()))
             yield chunk
+
+
+class RemoteLLM:
+    """Controls the timed model server running in a child process."""
+
+    def __init__(self, log: Any) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.url = f"{self.base}/v1"
+        cmd = [sys.executable, "-m", "bench.chat_bench", "--serve-llm", str(self.port)]
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/models", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise RuntimeError("the model server did not start")
+
+    def _reply(self, reply: Reply, default: bool) -> None:
+        fields = {k: v for k, v in asdict(reply).items() if k != "tool_calls"}
+        httpx.post(f"{self.base}/_bench/reply", json={"reply": fields, "default": default}).raise_for_status()
+
+    def script(self, reply: Reply) -> None:
+        self._reply(reply, default=False)
+
+    def set_default(self, reply: Reply) -> None:
+        self._reply(reply, default=True)
+
+    def sent(self) -> dict[str, list[tuple[int, float]]]:
+        result: dict[str, list[tuple[int, float]]] = httpx.get(f"{self.base}/_bench/sent", timeout=30).json()
+        return result
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -115,11 +169,11 @@ class Bench:
     def __init__(self, args: argparse.Namespace, tmp: Path):
         self.args = args
         self.tmp = tmp
-        self.llm = TimedLLMServer().start()
+        self.log = (tmp / "agent.log").open("wb")
+        self.llm = RemoteLLM(self.log)
         self.pg = EmbeddedPostgres(tmp / "pg")
         self.redis = EmbeddedRedis(tmp / "redis")
         self.proc: subprocess.Popen[bytes] | None = None
-        self.log = (tmp / "agent.log").open("wb")
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.settings = Settings(_env_file=None, agent_service_jwt_secret=SECRET)  # type: ignore[call-arg]
@@ -179,8 +233,8 @@ class Bench:
         if self.proc is not None:
             self.proc.terminate()
             self.proc.wait(timeout=30)
-        self.log.close()
         self.llm.stop()
+        self.log.close()
         self.redis.stop()
         self.pg.stop()
 
@@ -265,7 +319,7 @@ class Bench:
     async def concurrency(self, client: httpx.AsyncClient) -> dict[str, Any]:
         n, chunks = self.args.sessions, self.args.chunks
         text = "".join(f"часть{i:03d} " for i in range(chunks))  # 9 characters per chunk
-        self.llm.default_reply = Reply(text=text, chunk_size=9, delay_between_chunks_s=self.args.interval)
+        self.llm.set_default(Reply(text=text, chunk_size=9, delay_between_chunks_s=self.args.interval))
         users = [f"bench-user-{i}" for i in range(n)]
         sem = asyncio.Semaphore(16)
 
@@ -319,7 +373,8 @@ class Bench:
         # the delta holding it (deltas queued behind a slow socket are merged into one).
         delays: list[float] = []
         unmatched = 0
-        for key, sent in self.llm.sent.items():
+        sent_by_key = self.llm.sent()
+        for key, sent in sent_by_key.items():
             got = received.get(key, [])
             for chars, t_sent in sent:
                 t_recv = next((t for c, t in got if c >= chars), None)
@@ -339,7 +394,7 @@ class Bench:
             "ideal_wall_s": round(chunks * self.args.interval, 2),
             "event_delay_ms": _stats(delays),
             "pieces": {
-                "sent_by_model": sum(len(v) for v in self.llm.sent.values()),
+                "sent_by_model": sum(len(v) for v in sent_by_key.values()),
                 "deltas_received": sum(len(v) for v in received.values()),
                 "never_received": unmatched,
             },
@@ -406,7 +461,7 @@ class Bench:
         gateway = get_gateway(runtime)
         meta = CallMeta(tenant_id=TENANT, user_id="cpu-probe", scenario="chat_analytics")
         messages = [{"role": "user", "content": "hi"}]
-        self.llm.default_reply = Reply(text=text, chunk_size=9)
+        self.llm.set_default(Reply(text=text, chunk_size=9))
         via_gateway, raw = [], []
         for i in range(23):
             t = time.thread_time()
@@ -436,6 +491,12 @@ class Bench:
         return out
 
 
+def serve_llm(port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(TimedLLMServer().app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--turns", type=int, default=40)
@@ -447,7 +508,11 @@ def main() -> None:
     )
     parser.add_argument("--skip-ttft", action="store_true")
     parser.add_argument("--profile", metavar="FILE", help="py-spy samples of the chat process while streaming")
+    parser.add_argument("--serve-llm", type=int, metavar="PORT", help=argparse.SUPPRESS)  # the model server's process
     args = parser.parse_args()
+    if args.serve_llm:
+        serve_llm(args.serve_llm)
+        return
     tmp = Path(tempfile.mkdtemp(prefix="iza-cb-", dir="/tmp"))
     bench = Bench(args, tmp)
     try:
