@@ -203,6 +203,7 @@ class Bench:
             "LLM_MODEL_TEXT": "openai/scripted-text",
             "LLM_MODEL_VISION": "openai/scripted-vision",
             "LLM_FALLBACK_MODELS": "",
+            "LLM_TRANSPORT": self.args.transport,
             "USER_REQUESTS_PER_MINUTE": "1000000",
             "TENANT_DAILY_BUDGET_USD": "1000000",
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",
@@ -507,6 +508,9 @@ def main() -> None:
         "--ramp", type=float, default=0.0, help="seconds over which the sessions send their messages (0: all at once)"
     )
     parser.add_argument("--skip-ttft", action="store_true")
+    parser.add_argument(
+        "--transport", choices=["auto", "litellm"], default="auto", help="the chat process's LLM_TRANSPORT"
+    )
     parser.add_argument("--profile", metavar="FILE", help="py-spy samples of the chat process while streaming")
     parser.add_argument("--serve-llm", type=int, metavar="PORT", help=argparse.SUPPRESS)  # the model server's process
     args = parser.parse_args()
@@ -520,6 +524,7 @@ def main() -> None:
         result = asyncio.run(bench.run())
     finally:
         bench.stop()
+    result["transport"] = args.transport
     result["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
