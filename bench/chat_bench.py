@@ -109,12 +109,13 @@ class RemoteLLM:
         cmd = [sys.executable, "-m", "bench.chat_bench", "--serve-llm", str(self.port)]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and self.proc.poll() is None:
             try:
                 if httpx.get(f"{self.url}/models", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 time.sleep(0.05)
+        self.stop()
         raise RuntimeError("the model server did not start")
 
     def _reply(self, reply: Reply, default: bool) -> None:
@@ -439,9 +440,9 @@ class Bench:
             ]
 
     async def cpu_per_answer(self, client: httpx.AsyncClient, chunks: int = 30) -> dict[str, Any]:
-        """CPU (this thread only: the model server runs in another) to consume one streamed answer
-        of `chunks` pieces: through the LLM gateway (LiteLLM) vs. reading the raw SSE with httpx.
-        Explains where the chat process's CPU per turn goes under load."""
+        """CPU (this thread only) to consume one streamed answer of `chunks` pieces: through the
+        LLM gateway (with --transport) vs. reading the raw SSE with httpx. Explains where the chat
+        process's CPU per turn goes under load."""
         from infrazen_agent.llm import CallMeta, get_gateway
         from infrazen_agent.runtime import Runtime
 
@@ -455,6 +456,7 @@ class Bench:
             llm_api_key="bench",
             llm_model_text="openai/scripted-text",
             llm_fallback_models=[],
+            llm_transport=self.args.transport,
             user_requests_per_minute=1_000_000,
             tenant_daily_budget_usd=1e6,
         )

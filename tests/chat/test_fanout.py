@@ -81,5 +81,12 @@ async def test_a_stalled_redis_bounds_the_outbox_and_local_clients_still_get_eve
             hub.publish("s1", Envelope.of(Delta(turn_id="t1", text=str(i))))
         assert hub._outbox.qsize() == 100 and hub.dropped == 150  # bounded; the rest not published
         assert local.queue.qsize() == 250  # local delivery is unaffected
+        # The turn's end and a cancel are never the ones dropped: a remote client must see the end.
+        final = Message(
+            turn_id="t1", message_id="m1", content="0…249", usage=Usage(), model="x", mode="online", grounding={}
+        )
+        hub.publish("s1", Envelope.of(final))
+        await hub.control("s1", {"cmd": "cancel", "turn_id": "t1"})
+        assert hub._outbox.qsize() == 102 and hub.dropped == 150
     finally:
         await client.aclose()

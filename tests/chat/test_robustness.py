@@ -91,16 +91,36 @@ async def test_a_cancel_before_the_turn_starts_is_stored_as_cancelled(runtime: R
 
 async def test_a_failed_lock_release_does_not_swallow_the_answer(runtime: Runtime) -> None:
     service, session = await _service(runtime)
+    calls: list[str] = []
 
-    async def broken_release(*_: Any, **__: Any) -> None:
+    async def broken_finish(*_: Any, **__: Any) -> None:
+        calls.append("finish_turn")
         raise ConnectionError("redis blip")
 
     sub = service.hub.subscribe(session.id)
     await service.submit(OWNER, session, ClientMessage(content="hi"))
-    service.hot.release = broken_release  # type: ignore[method-assign]
+    service.hot.finish_turn = broken_finish  # type: ignore[method-assign]
     await service.wait_idle()
-    assert (await _events(sub))[-1] == "message"
-    assert _rows(runtime, session)[-1]["role"] == "assistant"
+    assert calls == ["finish_turn"]  # the turn's end did reach Redis (and failed)
+    assert (await _events(sub))[-1] == "message"  # the stored answer is still announced as such
+    assert _rows(runtime, session)[-1] == {"role": "assistant", "status": "complete"}
+    await service.aclose()
+
+
+async def test_a_failed_store_is_reported_and_unlocks_with_no_stale_history(runtime: Runtime) -> None:
+    service, session = await _service(runtime)
+    await service.hot.put_recent(session.id, [{"role": "user", "content": "older"}])
+
+    async def broken_store(*_: Any, **__: Any) -> None:
+        raise ConnectionError("postgres blip")
+
+    service.transcripts.add_assistant_message = broken_store  # type: ignore[method-assign]
+    sub = service.hub.subscribe(session.id)
+    await service.submit(OWNER, session, ClientMessage(content="hi"))
+    await service.wait_idle()
+    assert (await _events(sub))[-1] == "error"
+    assert await service.hot.running_turn(session.id) is None  # unlocked: the next message may run
+    assert (await service.hot.turn_inputs(session.id))[1] is None  # history is rebuilt from Postgres
     await service.aclose()
 
 

@@ -256,11 +256,13 @@ async def test_usage_and_cost_land_in_the_ledger_and_metrics(
     llm_server.script(Reply(text="one", usage=(1000, 200), cost=0.0125))
     d1 = (await collect(gateway))[-1]
     assert isinstance(d1, Done) and (d1.usage.cost_usd, d1.usage.cost_source) == (0.0125, "provider")
+    await gateway.flush()  # ledger rows are written in the background: keep their order for the check
     # 2) no provider cost: the configured price table (USD per 1M tokens), here on the fallback
     llm_server.script(Reply(status=400), Reply(text="two", usage=(1_000_000, 500_000)))
     d2 = (await collect(gateway))[-1]
     assert isinstance(d2, Done) and d2.model == "openai/scripted-fallback"
     assert (d2.usage.cost_usd, d2.usage.cost_source) == (2.0, "price_table")
+    await gateway.flush()
     # 3) neither: zero, marked unknown (non-streaming path)
     llm_server.script(Reply(text="three", usage=(5, 1)))
     d3 = await gateway.complete(HELLO, meta=META)

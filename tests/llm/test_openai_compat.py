@@ -71,3 +71,22 @@ def test_errors_inside_the_stream_raise(raw: bytes, message: str) -> None:
         list(SSEDecoder().feed(raw))
     if b"529" in raw:
         assert info.value.status_code == 529
+
+
+def test_a_crlf_split_between_reads_is_not_a_blank_line() -> None:
+    raw = b'data: {"choices":\r\ndata: []}\r\n\r\n'
+    cut = raw.index(b"\r") + 1  # the read ends between \r and \n
+    decoder = SSEDecoder()
+    out = [*decoder.feed(raw[:cut]), *decoder.feed(raw[cut:])]
+    assert out == [{"choices": []}]
+
+
+def test_the_end_of_the_body_is_not_thrown_away() -> None:
+    unterminated = SSEDecoder()
+    assert list(unterminated.feed(b"data: " + chunk("last"))) == []
+    assert texts([unterminated.leftover()]) == ["last"]  # type: ignore[list-item]
+    plain_error = SSEDecoder()  # a proxy answering 200 with a JSON error body, no SSE framing
+    assert list(plain_error.feed(b'{"error": {"message": "quota exceeded"}}')) == []
+    with pytest.raises(UpstreamError, match="quota exceeded"):
+        plain_error.leftover()
+    assert SSEDecoder().leftover() is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -340,3 +341,15 @@ async def test_a_row_postgres_refuses_costs_only_itself(
     results = await registry.call_many([("echo", {"n": 1}), ("echo", "\x00{"), ("nope", {})], ctx(runtime))
     assert [r.error["code"] if r.error else "ok" for r in results] == ["ok", "invalid_input", "not_found"]
     assert [(r["tool"], r["outcome"]) for r in await audit_rows(settings)] == [("echo", "ok"), ("nope", "error")]
+
+
+async def test_an_audit_outage_is_one_failed_write_not_one_per_row(
+    registry: ToolRegistry, runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Row-by-row retries are for rows Postgres refuses; with Postgres gone they would only
+    # multiply the wait (one pool timeout per row) before the caller gets its answer.
+    await runtime.pool.close()
+    with caplog.at_level(logging.ERROR, logger="infrazen_agent.tools"):
+        results = await registry.call_many([("echo", {"n": i}) for i in range(3)], ctx(runtime))
+    assert [r.ok for r in results] == [True, True, True]  # the answers do not depend on the audit
+    assert sum("tool audit write failed" in r.getMessage() for r in caplog.records) == 1

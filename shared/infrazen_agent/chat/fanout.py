@@ -31,7 +31,7 @@ _CONTROL = "chat:ctl:"
 _SEP = "\x1f"  # between the fields of a record
 _RS = "\x1e"  # between records (JSON escapes control characters, so neither occurs in a body)
 QUEUE_LIMIT = 5000  # events buffered per connection before it is judged too slow
-OUTBOX_LIMIT = 50_000  # events waiting for Redis; past it other replicas miss events, memory stays bounded
+OUTBOX_LIMIT = 50_000  # events waiting for Redis; past it other replicas miss deltas, memory stays bounded
 
 ControlHandler = Callable[[str, dict[str, Any]], Awaitable[None]]
 
@@ -135,12 +135,13 @@ class Hub:
         self._dispatch(session_id, env)
         terminal = "1" if env.terminal else "0"
         record = _SEP.join((env.type, env.turn_id or "", terminal, env.json))
-        self._enqueue(_EVENTS + session_id, record)
+        self._enqueue(_EVENTS + session_id, record, essential=env.terminal)
 
-    def _enqueue(self, channel: str, record: str) -> None:
-        if self._outbox.qsize() >= OUTBOX_LIMIT:
-            # Redis is stalled: local clients have the event; a client on another replica gets
-            # the turn's stored answer when it reconnects (the transcript is the source of truth).
+    def _enqueue(self, channel: str, record: str, *, essential: bool) -> None:
+        if not essential and self._outbox.qsize() >= OUTBOX_LIMIT:
+            # Redis is stalled: local clients have the event. Only streaming pieces are dropped;
+            # a turn's end and cancel commands always wait their turn (few, and a client on
+            # another replica must learn that the answer is complete — the message carries it whole).
             if self.dropped % 1000 == 0:
                 log.warning("fan-out outbox full; events not published", extra={"dropped": self.dropped + 1})
             self.dropped += 1
@@ -150,7 +151,7 @@ class Hub:
     async def control(self, session_id: str, command: dict[str, Any]) -> None:
         if self.on_control is not None:
             await self.on_control(session_id, command)
-        self._enqueue(_CONTROL + session_id, json.dumps(command))
+        self._enqueue(_CONTROL + session_id, json.dumps(command), essential=True)
 
     async def _publisher(self) -> None:
         while True:

@@ -150,7 +150,10 @@ class ChatService:
         await self.hot.put_pack(stored.id, pack)
         if stored.id == session.id:
             await self.hot.put_recent(stored.id, [])
-        self._pack_facts(stored.id, pack)  # collected now rather than at the end of the first answer
+        try:  # collected now rather than at the end of the first answer; that turn retries a failure
+            self._pack_facts(stored.id, pack)
+        except Exception:
+            log.exception("collecting the pack's facts failed", extra={"session_id": stored.id})
         return stored, pack
 
     async def load_session(self, principal: Principal, session_id: str) -> ChatSession:
@@ -338,7 +341,10 @@ class ChatService:
         if pack is not None and _DIGIT.search(state.content):
             # Only an answer with numbers needs the pack's facts; collected after the stream,
             # so they never delay the first token.
-            facts.extend(self._pack_facts(session.id, pack))
+            try:
+                facts.extend(self._pack_facts(session.id, pack))
+            except Exception:  # grounding without them flags more numbers; the answer is still stored
+                log.exception("collecting the pack's facts failed", extra={"turn_id": turn_id})
         await self._finish(
             session, turn_id, content, client_message_id, state, mode, status, error, facts, recent, emit
         )
@@ -445,13 +451,14 @@ class ChatService:
                 "failed",
                 {"code": "unavailable", "retryable": True, "message": "the answer could not be stored"},
             )
-        try:
-            if new_recent is None:
-                await self.hot.finish_turn(session.id, turn_id, None, None)
-            else:
-                await self.hot.finish_turn(session.id, turn_id, new_recent[-RECENT_MESSAGES:], extended)
-        except Exception:  # the lock's TTL covers a failed release; the recent list is rebuilt from Postgres
-            log.warning("hot state not updated after the turn", exc_info=True, extra={"turn_id": turn_id})
+        finally:  # also when cancelled mid-store: the session must not stay locked
+            try:
+                if new_recent is None:
+                    await self.hot.finish_turn(session.id, turn_id, None, None)
+                else:
+                    await self.hot.finish_turn(session.id, turn_id, new_recent[-RECENT_MESSAGES:], extended)
+            except Exception:  # the lock's TTL covers a failed release; history is rebuilt from Postgres
+                log.warning("hot state not updated after the turn", exc_info=True, extra={"turn_id": turn_id})
         if status == "failed":
             assert error is not None
             emit(

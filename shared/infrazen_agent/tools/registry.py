@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+import psycopg
 from pydantic import BaseModel, ValidationError
 
 from ..auth import Principal
@@ -411,13 +412,14 @@ async def _audit(pending: Sequence[_Pending], results: Sequence[ToolResult], ctx
     """One audit row per call, all of a batch in one INSERT. If the batch is refused (e.g. a NUL
     character in one row's JSON), each row is tried alone so that only a bad row goes missing."""
     rows = [_audit_row(call, result) for call, result in zip(pending, results, strict=True)]
-    if await _insert_audit(rows, ctx) or len(rows) == 1:
+    if await _insert_audit(rows, ctx) != "bad_data" or len(rows) == 1:
         return
-    for row in rows:
+    for row in rows:  # only when the data was refused: an outage would just fail once per row
         await _insert_audit([row], ctx)
 
 
-async def _insert_audit(rows: list[dict[str, Any]], ctx: ToolContext) -> bool:
+async def _insert_audit(rows: list[dict[str, Any]], ctx: ToolContext) -> str:
+    """ "ok", "bad_data" (Postgres refused the rows themselves) or "failed"."""
     p = ctx.principal
     params = {
         "rows": json.dumps(rows, ensure_ascii=False, default=str),
@@ -432,7 +434,7 @@ async def _insert_audit(rows: list[dict[str, Any]], ctx: ToolContext) -> bool:
     try:
         async with ctx.runtime.pool.connection() as conn:
             await conn.execute(_AUDIT_SQL, params)
-    except Exception:  # noqa: BLE001 - the caller still gets its answer; the gap is logged loudly
+    except Exception as exc:  # noqa: BLE001 - the caller still gets its answer; the gap is logged loudly
         log.error("tool audit write failed", extra={"tools": [r["tool"] for r in rows], "tenant": p.tenant_id})
-        return False
-    return True
+        return "bad_data" if isinstance(exc, psycopg.DataError | UnicodeError) else "failed"
+    return "ok"

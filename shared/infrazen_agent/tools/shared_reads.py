@@ -40,6 +40,9 @@ class SharedReads:
         future = self._pending.get(key)
         if future is None:
             future = self._pending[key] = asyncio.ensure_future(read())
+            # If every reader gave up (timeout, cancel), nobody awaits a failure: retrieve it here
+            # so that it is not logged as "never retrieved"; the readers that remain still get it.
+            future.add_done_callback(lambda f: f.cancelled() or f.exception())
         # Shielded: a tool that times out must not cancel the read another tool is waiting for.
         result: T = await asyncio.shield(future)
         return result
