@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import shutil
@@ -361,8 +362,12 @@ class Bench:
                     return
 
         profiler = self._profile(pid)
+        gc.disable()  # nor in the clients' receive stamps (the chat process keeps its collector)
         t0, cpu0_agent, cpu0_bench = time.perf_counter(), _cpu_s(pid), _cpu_s(os.getpid())
-        await asyncio.gather(*(run(i, ws) for i, ws in enumerate(conns)))
+        try:
+            await asyncio.gather(*(run(i, ws) for i, ws in enumerate(conns)))
+        finally:
+            gc.enable()
         wall = time.perf_counter() - t0
         if profiler is not None:
             profiler.send_signal(signal.SIGINT)  # py-spy writes its samples on SIGINT
@@ -496,6 +501,10 @@ class Bench:
 
 def serve_llm(port: int) -> None:
     import uvicorn
+
+    # The model server is the harness, not the system under test: no collector pauses in the
+    # times it stamps (reference counting still frees almost everything in a run this short).
+    gc.disable()
 
     uvicorn.run(TimedLLMServer().app, host="127.0.0.1", port=port, log_config=None, access_log=False)
 

@@ -6,6 +6,7 @@ upload functions never import LiteLLM.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -50,6 +51,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.ensure_started()
+        # What start-up built (modules, LiteLLM's tables, clients) lives as long as the process:
+        # out of the collector's generations, full collections stay short while answers stream.
+        gc.freeze()
         try:
             yield
         finally:
