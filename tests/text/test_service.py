@@ -113,6 +113,15 @@ async def test_every_type_both_languages_numbers_come_from_tools(
     for field in ("title", "summary", "details", "how_calculated", "text"):
         grounding = trace(body[field], facts)
         assert grounding.ok, (field, [n.mention.text for n in grounding.untraced], body[field])
+    # The effort block speaks the reader's language too (the tool's own words are English).
+    effort = body["effort"]
+    assert effort["factors"] and trace("\n".join(effort["factors"]), facts).ok
+    if language == "ru":
+        assert effort["label"] in ("очень низкая", "низкая", "средняя", "высокая", "очень высокая")
+        assert all(re.match(r"[а-яё]", f) for f in effort["factors"]), effort["factors"]
+    else:
+        assert effort["label"] in ("very low", "low", "medium", "high", "very high")
+        assert all(re.match(r"[a-z]", f) for f in effort["factors"]), effort["factors"]
     for field, limit in (
         ("short_description_html", SHORT_LIMIT),
         ("detailed_description_html", DETAILED_LIMIT),

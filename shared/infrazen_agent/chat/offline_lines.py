@@ -267,12 +267,16 @@ def _effort(d: Data, lang: str) -> list[str]:
         lines = [f"трудоёмкость {score}/5 ({label}), около {d.get('estimated_hours')} ч: {subject}"]
     else:
         lines = [f"effort {score}/5 ({d.get('label')}), about {d.get('estimated_hours')} h for {subject}"]
-    for f in _items(d, "factors"):
-        factor, detail = str(f.get("factor")), str(f.get("detail"))
-        if _ru(lang):
-            detail = _REC_TYPES.get(detail.replace(" ", "_"), (None,))[0] or _word(detail, lang)
-        lines.append(f"{_word(factor, lang)}: {_phrases(detail, lang)} (+{f.get('points')})")
+    lines += [effort_factor(f, lang) for f in _items(d, "factors")]
     return lines
+
+
+def effort_factor(f: Data, lang: str) -> str:
+    """One factor of `estimate_migration_effort` in the reader's language (the tool speaks English)."""
+    factor, detail = str(f.get("factor")), str(f.get("detail"))
+    if _ru(lang):
+        detail = _REC_TYPES.get(detail.replace(" ", "_"), (None,))[0] or _word(detail, lang)
+    return f"{_word(factor, lang)}: {_phrases(detail, lang)} (+{f.get('points')})"
 
 
 def _plan(d: Data, lang: str) -> list[str]:

@@ -106,12 +106,14 @@ def _risks(
 
 def _effort(result: ToolResult) -> Effort:
     data = data_of("estimate_migration_effort", result)
-    return Effort(
+    effort = Effort(
         score=data["score"],
         label=data["label"],
         factors=[f"{f['factor']}: {f['detail']} (+{f['points']})" for f in data["factors"]],
         estimated_hours=data.get("estimated_hours"),
     )
+    effort._tool_factors = list(data["factors"])
+    return effort
 
 
 def _snapshot(result: ToolResult) -> dict[str, Any] | None:

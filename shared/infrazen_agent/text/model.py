@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from ..data.money import Money
 
@@ -36,6 +36,8 @@ class Effort(BaseModel):
     label: str
     factors: list[str]
     estimated_hours: int | None = None
+    # The factors as the tool gave them (English, structured), for rendering in the reader's language.
+    _tool_factors: list[dict[str, Any]] = PrivateAttr(default_factory=list)
 
 
 class Risk(BaseModel):

@@ -18,7 +18,7 @@ from . import cache
 from .facts import call, from_recommendation, from_resource
 from .model import Facts, Language, TextRequest, TextResponse
 from .stamp import facts_stamp
-from .templates import Rendered, render
+from .templates import Rendered, effort_for, render
 
 log = logging.getLogger("infrazen_agent.text")
 
@@ -70,7 +70,7 @@ def _response(
         monthly_savings=facts.monthly_savings,
         yearly_savings=facts.yearly_savings,
         savings_percent=facts.savings_percent,
-        effort=facts.effort,
+        effort=effort_for(facts, lang),
         risks=r.risks,
         next_steps=r.next_steps,
         confidence=facts.confidence,

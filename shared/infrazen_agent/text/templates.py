@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..chat.offline_lines import effort_factor
 from ..data.money import Money
 from .html import DETAILED_LIMIT, SHORT_LIMIT, esc, fit, provider, strong
-from .model import Facts, Language, Risk, RiskFact
+from .model import Effort, Facts, Language, Risk, RiskFact
 
 _SYMBOL = {"RUB": "₽", "USD": "$", "EUR": "€"}
 _PERIOD = {
@@ -393,3 +394,11 @@ def render(f: Facts, lang: Language) -> Rendered:
         short_html=fit(short, SHORT_LIMIT),
         detailed_html=fit(detailed, DETAILED_LIMIT),
     )
+
+
+def effort_for(f: Facts, lang: Language) -> Effort:
+    """The effort block in the reader's language: the tool's label and factors are English."""
+    if lang != "ru":
+        return f.effort
+    factors = [effort_factor(x, lang) for x in f.effort._tool_factors] or f.effort.factors
+    return f.effort.model_copy(update={"label": _EFFORT["ru"][f.effort.score], "factors": factors})
