@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from infrazen_agent.chat.offline_lines import RENDERERS, amount, num, pct
+from infrazen_agent.chat.offline_lines import RENDERERS, amount, effort_factor, num, pct
 
 from .clients import Chat, of_type, top_recommendation
 
@@ -132,3 +132,15 @@ async def test_english_question_answers_in_english(offline_chat: Chat) -> None:
     assert "spent" in content and "USD" in content
     assert not any(word in content for word in ("расходы", "Офлайн", "/мес", "аномалий"))
     assert final["grounding"]["ok"] is True, final["grounding"]["untraced"]
+
+
+@pytest.mark.parametrize(
+    ("nodes", "ru"),
+    [(1, "1 узел"), (2, "2 узла"), (4, "4 узла"), (5, "5 узлов"), (11, "11 узлов"), (21, "21 узел"), (22, "22 узла")],
+)
+def test_effort_factors_read_as_russian_with_the_right_plural(nodes: int, ru: str) -> None:
+    factor = {"factor": "cluster", "detail": f"{nodes} nodes to replicate", "points": 1}
+    assert effort_factor(factor, "ru") == f"кластер: {ru} для репликации (+1)"
+    assert effort_factor(factor, "en") == f"cluster: {nodes} nodes to replicate (+1)"
+    data = {"factor": "data to move", "detail": "320 GB", "points": 1}
+    assert effort_factor(data, "ru") == "объём данных: 320 ГБ (+1)"

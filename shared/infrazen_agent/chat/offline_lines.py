@@ -8,6 +8,7 @@ traces all of them. Tools without a renderer fall back to their summary.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -92,8 +93,6 @@ _GRANULARITY = {"day": ("по дням", "daily"), "week": ("по неделям
 # English words inside tool-made strings (specs, effort details), for a Russian answer.
 _PHRASES_RU = (
     (" GB", " ГБ"),
-    ("nodes to replicate", "узлов для репликации"),
-    (" nodes", " узлов"),
     ("no size", "размер не указан"),
     ("accounts, network, images, IAM", "аккаунты, сеть, образы, IAM"),
 )
@@ -108,8 +107,26 @@ def _word(value: Any, lang: str) -> str:
     return _WORDS_RU.get(text, text) if _ru(lang) else text.replace("_", " ")
 
 
+_NODES = re.compile(r"(\d+) nodes( to replicate)?")
+
+
+def ru_plural(n: int, forms: tuple[str, str, str]) -> str:
+    """The Russian form for a count: (1 узел, 2 узла, 5 узлов); 11–14 take the last."""
+    n = abs(n) % 100
+    if 11 <= n <= 14:
+        return forms[2]
+    n %= 10
+    return forms[0] if n == 1 else forms[1] if 2 <= n <= 4 else forms[2]
+
+
+def _nodes_ru(m: re.Match[str]) -> str:
+    n = int(m.group(1))
+    return f"{n} {ru_plural(n, ('узел', 'узла', 'узлов'))}" + (" для репликации" if m.group(2) else "")
+
+
 def _phrases(text: str, lang: str) -> str:
     if _ru(lang):
+        text = _NODES.sub(_nodes_ru, text)
         for en, ru in _PHRASES_RU:
             text = text.replace(en, ru)
     return text
