@@ -3,9 +3,11 @@ clear `budget_exceeded`, per tenant (two tenants, no leakage); the per-user rate
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -59,6 +61,28 @@ async def test_running_total_is_rebuilt_from_the_ledger(
     since = datetime.now(UTC) - timedelta(days=1)
     assert await spend_since(gateway.runtime.pool, "tenant-a", since) == pytest.approx(0.011)
     assert await spend_since(gateway.runtime.pool, "tenant-b", since) == pytest.approx(0.5)
+
+
+async def test_a_burst_that_finds_no_running_total_rebuilds_it_once(
+    make_gateway: MakeGateway, llm_server: ScriptedLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infrazen_agent.llm import budget
+
+    gateway = await make_gateway(tenant_daily_budget_usd=1.0)
+    llm_server.script(Reply(text="a", cost=0.25))
+    await gateway.complete(HELLO, meta=meta("tenant-a"))
+    await gateway.flush()
+    await gateway.runtime.redis.flushall()  # a new day or a Redis restart: no running total
+    queries: list[str] = []
+
+    async def counted(pool: Any, tenant_id: str, since: datetime) -> float:
+        queries.append(tenant_id)
+        return await spend_since(pool, tenant_id, since)  # the real ledger query
+
+    monkeypatch.setattr(budget, "spend_since", counted)
+    totals = await asyncio.gather(*(gateway.budget.spent_today("tenant-a") for _ in range(50)))
+    assert totals == [pytest.approx(0.25)] * 50 and queries == ["tenant-a"]
+    assert await gateway.budget.spent_today("tenant-b") == 0.0 and queries == ["tenant-a", "tenant-b"]
 
 
 async def test_per_user_rate_counts_turns_not_tool_steps(

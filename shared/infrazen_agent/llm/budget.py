@@ -12,6 +12,7 @@ the cap by the cost of its calls in flight; the next call is refused.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from datetime import UTC, datetime
@@ -54,6 +55,7 @@ class Budget:
         self.daily_cap_usd = daily_cap_usd  # <= 0: no cap
         self.requests_per_minute = requests_per_minute  # <= 0: no limit
         self._add = redis.register_script(_ADD_IF_EXISTS)
+        self._rebuilding: dict[str, asyncio.Future[float]] = {}
 
     def queue_admit(self, pipe: Any, meta: CallMeta, now: float) -> int:
         """Adds the admission commands to a pipeline; returns how many results they produce."""
@@ -84,6 +86,17 @@ class Budget:
             )
 
     async def _rebuild(self, tenant_id: str, now: float) -> float:
+        """One rebuild per tenant and day at a time in this process: a burst of turns that all
+        find the total missing (a new day, a Redis restart) waits for one ledger query, not one
+        each."""
+        key = spend_key(tenant_id, now)
+        running = self._rebuilding.get(key)
+        if running is None:
+            running = self._rebuilding[key] = asyncio.ensure_future(self._rebuild_once(tenant_id, now))
+            running.add_done_callback(lambda _: self._rebuilding.pop(key, None))
+        return await asyncio.shield(running)
+
+    async def _rebuild_once(self, tenant_id: str, now: float) -> float:
         day_start = datetime.fromtimestamp(now, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         total = await spend_since(self.pool, tenant_id, day_start)
         key = spend_key(tenant_id, now)
