@@ -137,6 +137,11 @@ def _parse_core(raw: str) -> tuple[float, int]:
 _DIGIT = re.compile(r"\d")
 
 
+def has_digits(text: str) -> bool:
+    """Cheap pre-check: a text without digits holds no numbers to extract or trace."""
+    return _DIGIT.search(text) is not None
+
+
 def _masked(text: str) -> str:
     return _NOT_QUANTITIES.sub(lambda m: " " * len(m.group(0)), text)
 
@@ -144,7 +149,7 @@ def _masked(text: str) -> str:
 def extract_numbers(text: str) -> list[NumberMention]:
     """Every quantity in `text`, in order. Dates, times, list markers and numbers that are part of
     identifiers (host names, SKUs, versions) are not quantities and are skipped."""
-    if _DIGIT.search(text) is None:  # most strings in tool data are names and labels
+    if not has_digits(text):  # most strings in tool data are names and labels
         return []
     masked = _masked(text)
     found: list[NumberMention] = []

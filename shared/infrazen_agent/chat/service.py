@@ -28,7 +28,7 @@ from ..agent.events import (
     Message,
     TurnStarted,
 )
-from ..agent.grounding import Fact, collect_facts, trace
+from ..agent.grounding import Fact, collect_facts, has_digits, trace
 from ..agent.loop import AgentLoop, TurnState
 from ..agent.prompt import build_messages, detect_language
 from ..agent.tool_specs import model_specs
@@ -49,7 +49,6 @@ TURN_TIMEOUT_S = 180.0
 FACTS_CACHE_SIZE = 1000
 HISTORY_IN_READY = 50
 _IMAGE_REF = re.compile(r"\[image:(up_[A-Za-z0-9_-]{16,64})\]")
-_DIGIT = re.compile(r"\d")
 
 
 class SessionBusy(Conflict):
@@ -338,7 +337,7 @@ class ChatService:
             keeper.cancel()
         if running is not None:
             running.finishing = True
-        if pack is not None and _DIGIT.search(state.content):
+        if pack is not None and has_digits(state.content):
             # Only an answer with numbers needs the pack's facts; collected after the stream,
             # so they never delay the first token.
             try:

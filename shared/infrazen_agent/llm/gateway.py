@@ -29,7 +29,7 @@ from .cooldown import Cooldowns
 from .ledger import LedgerEntry, observe, record
 from .openai_compat import OpenAICompatibleClient, UpstreamError
 from .pricing import resolve_cost
-from .toolcalls import ToolCallAssembler
+from .toolcalls import ToolCallAssembler, field_of
 from .types import (
     CallMeta,
     Done,
@@ -129,10 +129,6 @@ def _classify(exc: Exception, upstream: tuple[type[BaseException], ...]) -> _Att
     return _AttemptFailed(kind, text, retryable=True, retry_after_s=_retry_after(exc))
 
 
-def _get(obj: Any, key: str) -> Any:
-    return obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
-
-
 class LLMGateway:
     def __init__(self, runtime: Runtime, *, backoff_base_s: float = _BACKOFF_BASE_S):
         self.runtime = runtime
@@ -219,8 +215,9 @@ class LLMGateway:
             return {"api_base": s.llm_api_base, "api_key": api_key or "none"}
         return {"api_key": api_key} if api_key else None
 
-    def _is_direct(self, model: str) -> bool:
-        return self._direct is not None and model.startswith("openai/")
+    def _direct_for(self, model: str) -> OpenAICompatibleClient | None:
+        """The direct client when this model is on the OpenAI-compatible endpoint, else None (LiteLLM)."""
+        return self._direct if model.startswith("openai/") else None
 
     def _provider(self, model: str) -> str:
         if model.startswith("openrouter/") or not self.settings.llm_api_base:
@@ -302,7 +299,7 @@ class LLMGateway:
             }
         if tools:
             # Tool specs are shared across turns; LiteLLM may rewrite what it is given.
-            params["tools"] = tools if self._is_direct(model) else copy.deepcopy(tools)
+            params["tools"] = tools if self._direct_for(model) else copy.deepcopy(tools)
         if max_tokens is not None:
             params["max_tokens"] = max_tokens
         if temperature is not None:
@@ -329,9 +326,9 @@ class LLMGateway:
 
     # --- ledger
     def _usage(self, model: str, usage: Any, hidden: dict[str, Any] | None) -> Usage:
-        prompt = int(_get(usage, "prompt_tokens") or 0) if usage is not None else 0
-        completion = int(_get(usage, "completion_tokens") or 0) if usage is not None else 0
-        reported = _get(usage, "cost") if usage is not None else None
+        prompt = int(field_of(usage, "prompt_tokens") or 0) if usage is not None else 0
+        completion = int(field_of(usage, "completion_tokens") or 0) if usage is not None else 0
+        reported = field_of(usage, "cost") if usage is not None else None
         provider_cost, litellm_cost = reported, None
         if model in self._litellm_priced and not model.startswith("openrouter/"):
             # LiteLLM stamps its own computed cost into usage.cost for models its map prices;
@@ -417,26 +414,26 @@ class LLMGateway:
         raise LLMUnavailable(f"no model answered (last error: {call.last_error})")
 
     async def _complete_once(self, model: str, params: dict[str, Any]) -> Any:
-        if self._direct is not None and self._is_direct(model):
-            return await self._direct.complete(_direct_body(params))
+        if direct := self._direct_for(model):
+            return await direct.complete(_direct_body(params))
         return await self._litellm.acompletion(**params)
 
     async def _finish_complete(self, call: _Call, model: str, response: Any) -> Done:
-        choice = (_get(response, "choices") or [{}])[0]
-        message = _get(choice, "message") or {}
-        tools = ToolCallAssembler.from_message(_get(message, "tool_calls"))
+        choice = (field_of(response, "choices") or [{}])[0]
+        message = field_of(choice, "message") or {}
+        tools = ToolCallAssembler.from_message(field_of(message, "tool_calls"))
         ready, invalid = tools.finish()
         hidden = getattr(response, "_hidden_params", None)
-        usage = self._usage(model, _get(response, "usage"), hidden)
+        usage = self._usage(model, field_of(response, "usage"), hidden)
         await self._record(call, model, "ok", usage, error=call.last_error)
         return Done(
-            content=_get(message, "content") or "",
+            content=field_of(message, "content") or "",
             usage=usage,
             model=model,
             fallback_used=model != call.models_tried[0],
             ttft_ms=None,
             latency_ms=round(call.elapsed_ms(), 3),
-            finish_reason=_get(choice, "finish_reason"),
+            finish_reason=field_of(choice, "finish_reason"),
             tool_calls=ready,
             invalid_tool_calls=invalid,
             retries=call.retries,
@@ -506,8 +503,8 @@ class LLMGateway:
         first_deadline = start + min(s.llm_first_token_timeout_s, s.llm_timeout_s)
         total_deadline = start + s.llm_timeout_s
         got_first = False
-        if self._direct is not None and self._is_direct(model):
-            source = self._direct.stream(_direct_body(params))
+        if direct := self._direct_for(model):
+            source = direct.stream(_direct_body(params))
         else:
             source = self._litellm_chunks(params)
         async with contextlib.aclosing(source) as chunks:
@@ -524,20 +521,20 @@ class LLMGateway:
                     raise _AttemptFailed(kind, f"{kind.replace('_', ' ')} while streaming", retryable=True) from None
                 except Exception as exc:  # noqa: BLE001 - _classify re-raises what is not upstream
                     raise _classify(exc, self._upstream) from None
-                usage = _get(chunk, "usage")
+                usage = field_of(chunk, "usage")
                 if usage is not None:
                     out.usage = usage
-                out.model = _get(chunk, "model") or out.model
-                for choice in _get(chunk, "choices") or ():
-                    delta = _get(choice, "delta") or {}
-                    content = _get(delta, "content")
-                    tool_calls = _get(delta, "tool_calls")
+                out.model = field_of(chunk, "model") or out.model
+                for choice in field_of(chunk, "choices") or ():
+                    delta = field_of(choice, "delta") or {}
+                    content = field_of(delta, "content")
+                    tool_calls = field_of(delta, "tool_calls")
                     if (content or tool_calls) and not got_first:
                         got_first = True
                         call.ttft_ms = round(call.elapsed_ms(), 3)
                     for fragment in tool_calls or ():
                         out.tools.add(fragment)
-                    if finish := _get(choice, "finish_reason"):
+                    if finish := field_of(choice, "finish_reason"):
                         out.finish_reason = finish
                     if content:
                         out.text.append(content)

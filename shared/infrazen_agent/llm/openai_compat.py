@@ -38,18 +38,29 @@ def _error_message(body: bytes, status: int) -> str:
     return f"HTTP {status}: {str(message or payload)[:300]}"
 
 
-def _check_chunk(chunk: Any) -> dict[str, Any]:
+def _chunk(payload: bytes, what: str) -> dict[str, Any]:
+    """A JSON object from the endpoint; an error object (OpenRouter and vLLM report a failure after
+    the 200 this way) or anything else raises."""
+    try:
+        chunk = json.loads(payload)
+    except ValueError:
+        raise UpstreamError(f"{what} is not JSON: {payload[:200]!r}") from None
     if not isinstance(chunk, dict):
-        raise UpstreamError(f"unexpected stream data: {str(chunk)[:200]}")
+        raise UpstreamError(f"unexpected {what}: {str(chunk)[:200]}")
     error = chunk.get("error")
     if error:
-        # OpenRouter and vLLM report a failure after the 200 as an error object in the stream.
         code = error.get("code") if isinstance(error, dict) else None
         message = error.get("message") if isinstance(error, dict) else error
         raise UpstreamError(
-            f"error in stream: {str(message)[:300]}", status_code=code if isinstance(code, int) else None
+            f"error in {what}: {str(message)[:300]}", status_code=code if isinstance(code, int) else None
         )
     return chunk
+
+
+async def _raise_for_status(response: aiohttp.ClientResponse) -> None:
+    if response.status >= 400:
+        raw = await response.read()
+        raise UpstreamError(_error_message(raw, response.status), status_code=response.status, headers=response.headers)
 
 
 class SSEDecoder:
@@ -70,39 +81,27 @@ class SSEDecoder:
                 buffer, held = buffer[:-1], b"\r"
             buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         events, sep, rest = buffer.rpartition(b"\n\n")
-        rest += held
+        self._buffer = rest + held
         if not sep:
-            self._buffer = rest
             return
-        self._buffer = rest
         for event in events.split(b"\n\n"):
-            payload = self._data(event)
-            if payload is None:
-                continue
-            if payload == b"[DONE]":
-                self.done = True
-                continue
-            try:
-                parsed = json.loads(payload)
-            except ValueError:
-                raise UpstreamError(f"stream data is not JSON: {payload[:200]!r}") from None
-            yield _check_chunk(parsed)
+            chunk = self._payload(self._data(event))
+            if chunk is not None:
+                yield chunk
 
     def leftover(self) -> dict[str, Any] | None:
         """At the end of the body: an event without its blank line, or a plain JSON body (some
         proxies answer an error with status 200 and no SSE framing)."""
         rest = self._buffer.strip()
-        if not rest:
+        return self._payload(self._data(rest.replace(b"\r\n", b"\n")) or rest) if rest else None
+
+    def _payload(self, payload: bytes | None) -> dict[str, Any] | None:
+        if payload is None:
             return None
-        payload = self._data(rest.replace(b"\r\n", b"\n")) or rest
         if payload == b"[DONE]":
             self.done = True
             return None
-        try:
-            parsed = json.loads(payload)
-        except ValueError:
-            raise UpstreamError(f"stream data is not JSON: {payload[:200]!r}") from None
-        return _check_chunk(parsed)
+        return _chunk(payload, "stream data")
 
     @staticmethod
     def _data(event: bytes) -> bytes | None:
@@ -139,26 +138,15 @@ class OpenAICompatibleClient:
 
     async def complete(self, body: dict[str, Any]) -> dict[str, Any]:
         async with self._http().post(self.url, data=json.dumps(body)) as response:
-            raw = await response.read()
-            if response.status >= 400:
-                raise UpstreamError(
-                    _error_message(raw, response.status), status_code=response.status, headers=response.headers
-                )
-            try:
-                return _check_chunk(json.loads(raw))
-            except ValueError:
-                raise UpstreamError(f"response is not JSON: {raw[:200]!r}") from None
+            await _raise_for_status(response)
+            return _chunk(await response.read(), "response")
 
     async def stream(self, body: dict[str, Any]) -> AsyncGenerator[dict[str, Any], None]:
         """Chunks as they arrive. Raises UpstreamError when the stream ends before `[DONE]` or a
         finish reason, so a cut connection is never mistaken for a complete answer."""
         finished = False
         async with self._http().post(self.url, data=json.dumps(body)) as response:
-            if response.status >= 400:
-                raw = await response.read()
-                raise UpstreamError(
-                    _error_message(raw, response.status), status_code=response.status, headers=response.headers
-                )
+            await _raise_for_status(response)
             decoder = SSEDecoder()
             async for data in response.content.iter_any():
                 for chunk in decoder.feed(data):

@@ -17,8 +17,8 @@ class _Partial:
     arguments: list[str] = field(default_factory=list)
 
 
-def _get(obj: Any, key: str) -> Any:
-    # LiteLLM gives objects, raw OpenAI JSON gives dicts: accept both.
+def field_of(obj: Any, key: str) -> Any:
+    """A field of a chunk, message or tool call: LiteLLM gives objects, raw OpenAI JSON dicts."""
     return obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
 
 
@@ -43,16 +43,16 @@ class ToolCallAssembler:
         return bool(self._calls)
 
     def add(self, fragment: Any) -> None:
-        index = _get(fragment, "index")
+        index = field_of(fragment, "index")
         slot = self._calls.setdefault(int(index) if index is not None else len(self._calls), _Partial())
-        if call_id := _get(fragment, "id"):
+        if call_id := field_of(fragment, "id"):
             slot.id = call_id
-        function = _get(fragment, "function")
+        function = field_of(fragment, "function")
         if function is not None:
             # The name normally comes whole in the first fragment; a few servers repeat it.
-            if (name := _get(function, "name")) and name != slot.name:
+            if (name := field_of(function, "name")) and name != slot.name:
                 slot.name += name
-            if arguments := _get(function, "arguments"):
+            if arguments := field_of(function, "arguments"):
                 slot.arguments.append(arguments)
 
     def finish(self) -> tuple[list[ToolCall], list[ToolCallInvalid]]:
@@ -75,12 +75,12 @@ class ToolCallAssembler:
         """The same validation for a non-streamed message's complete tool calls."""
         assembler = cls()
         for index, call in enumerate(tool_calls or []):
-            function = _get(call, "function")
+            function = field_of(call, "function")
             assembler.add(
                 {
                     "index": index,
-                    "id": _get(call, "id"),
-                    "function": {"name": _get(function, "name"), "arguments": _get(function, "arguments")},
+                    "id": field_of(call, "id"),
+                    "function": {"name": field_of(function, "name"), "arguments": field_of(function, "arguments")},
                 }
             )
         return assembler

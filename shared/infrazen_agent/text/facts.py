@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..chat.offline_lines import effort_factor
 from ..data.money import MONTHS_PER_YEAR, Money, money, round2
 from ..errors import NotFound, error_from_code
 from ..tools import get_registry
@@ -109,7 +110,7 @@ def _effort(result: ToolResult) -> Effort:
     effort = Effort(
         score=data["score"],
         label=data["label"],
-        factors=[f"{f['factor']}: {f['detail']} (+{f['points']})" for f in data["factors"]],
+        factors=[effort_factor(f, "en") for f in data["factors"]],
         estimated_hours=data.get("estimated_hours"),
     )
     effort._tool_factors = list(data["factors"])

@@ -398,7 +398,5 @@ def render(f: Facts, lang: Language) -> Rendered:
 
 def effort_for(f: Facts, lang: Language) -> Effort:
     """The effort block in the reader's language: the tool's label and factors are English."""
-    if lang != "ru":
-        return f.effort
     factors = [effort_factor(x, lang) for x in f.effort._tool_factors] or f.effort.factors
-    return f.effort.model_copy(update={"label": _EFFORT["ru"][f.effort.score], "factors": factors})
+    return f.effort.model_copy(update={"label": _EFFORT[lang][f.effort.score], "factors": factors})
