@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from infrazen_agent.chat.offline_lines import RENDERERS, amount, effort_factor, num, pct
+from infrazen_agent.chat.offline_lines import RENDERERS, effort_factor
 
 from .clients import Chat, of_type, top_recommendation
 
@@ -53,13 +53,41 @@ def test_every_named_tool_has_a_renderer() -> None:
     assert wanted | {"get_user_context"} <= set(RENDERERS)
 
 
-def test_number_formats() -> None:
-    assert amount(14252.74, "RUB", "month", "ru") == "14 252,74 ₽/мес"
-    assert amount(14252.74, "RUB", "month", "en") == "14 252.74 RUB/month"
-    assert amount(58.33, "USD", "day", "ru") == "58,33 USD/день"
-    # At most two decimals: "0,855" would read as 855 in Russian grouping.
-    assert num(0.855, "ru") in ("0,85", "0,86") and num(4.0, "ru") == "4"
-    assert pct(-63.48, "ru", signed=True) == "-63,48%" and pct(12.5, "en", signed=True) == "+12.5%"
+def _rub(amount: float, period: str = "month") -> dict[str, object]:
+    return {"amount": amount, "currency": "RUB", "period": period}
+
+
+def test_lines_write_numbers_the_shared_way() -> None:
+    """The renderers format through infrazen_agent.wording: NBSP groups and a decimal comma in
+    Russian, two decimals for money, one for percentages, at most two for a plain number."""
+    rec = {
+        "id": 7,
+        "rec_type": "rightsize_cpu",
+        "resource": {"name": "web-1"},
+        "savings_monthly": _rub(14252.74),
+        "savings_pct": 63.48,
+        "confidence": 0.855,
+        "status": "pending",
+        "current_monthly": _rub(22450),
+        "target_monthly": _rub(8197.26),
+    }
+    ru = RENDERERS["get_recommendation"](rec, "ru")
+    assert ru[0] == (
+        "#7 уменьшение размера сервера для web-1: экономия 14\u00a0252,74\u00a0₽/мес (63,5\u00a0%), "
+        "уверенность высокая, статус: ожидает решения"
+    )
+    assert ru[1] == "сейчас 22\u00a0450,00\u00a0₽/мес, после — 8\u00a0197,26\u00a0₽/мес"
+    en = RENDERERS["get_recommendation"](rec, "en")
+    assert en[0] == "#7 downsize the server for web-1: saves 14,252.74 RUB/month (63.5%), confidence high, pending"
+    usd = {"name": "api", "amount": {"amount": 58.33, "currency": "USD", "period": "day"}, "pct": -12.5}
+    breakdown = {"range": {"start": "a", "end": "b"}, "dimension": "service", "total": _rub(1, "range")}
+    assert (
+        RENDERERS["get_service_breakdown"]({**breakdown, "items": [usd]}, "ru")[1]
+        == "api: 58,33\u00a0$/день (-12,5\u00a0%)"
+    )
+    assert RENDERERS["get_service_breakdown"]({**breakdown, "items": [usd]}, "en")[1] == "api: $58.33/day (-12.5%)"
+    # A value the data lacks reads as "?", never as a made-up number.
+    assert "экономия ?" in RENDERERS["get_recommendation"]({**rec, "savings_monthly": None}, "ru")[0]
 
 
 def _assert_russian(content: str) -> None:
@@ -129,7 +157,7 @@ async def test_english_question_answers_in_english(offline_chat: Chat) -> None:
     final = events[-1]
     content = str(final["content"])
     assert content.startswith("_Offline mode")
-    assert "spent" in content and "USD" in content
+    assert "spent $" in content  # globex bills in dollars: "spent $1,234.50"
     assert not any(word in content for word in ("расходы", "Офлайн", "/мес", "аномалий"))
     assert final["grounding"]["ok"] is True, final["grounding"]["untraced"]
 
@@ -144,3 +172,12 @@ def test_effort_factors_read_as_russian_with_the_right_plural(nodes: int, ru: st
     assert effort_factor(factor, "en") == f"cluster: {nodes} nodes to replicate (+1)"
     data = {"factor": "data to move", "detail": "320 GB", "points": 1}
     assert effort_factor(data, "ru") == "объём данных: 320 ГБ (+1)"
+
+
+def test_effort_factor_sizes_are_rewritten_for_russian() -> None:
+    """The tool writes sizes the English way; a Russian line groups them with NBSP and a comma."""
+    data = {"factor": "data to move", "detail": "1,280 GB", "points": 1}
+    assert effort_factor(data, "ru") == "объём данных: 1\u00a0280 ГБ (+1)"
+    assert effort_factor(data, "en") == "data to move: 1,280 GB (+1)"
+    ram = {"factor": "change type", "detail": "web-1.5 (0.5 GB RAM)", "points": 2}
+    assert effort_factor(ram, "ru") == "тип изменения: web-1.5 (0,5 ГБ RAM) (+2)"

@@ -85,13 +85,15 @@ def test_compact_money_sizes_tables_and_noise() -> None:
     data = {
         "created_at": "x",
         "cost": {"amount": 5236.0, "currency": "RUB", "period": "month"},
+        "fee": {"amount": 1234.5, "currency": "USD", "period": "range"},
         "spec": {"vcpu": 4, "ram_gb": 8.0, "disk_gb": 80, "disk_type": "ssd", "cpu_class": None, "nodes": 1},
         "items": [{"a": 1, "b": 0.031875}, {"a": 2, "b": 12.3456}, {"a": 3, "b": 1.0}],
         "none": None,
     }
     out = compact(data, cap=2)
     assert out == {
-        "cost": "5236.00 RUB/month",
+        "cost": "5,236.00 RUB/month",  # the English money format of infrazen_agent.wording
+        "fee": "$1,234.50",
         "spec": "4 vCPU / 8 GB RAM / 80 GB ssd",
         "items": {"columns": ["a", "b"], "rows": [[1, 0.03188], [2, 12.35]], "more_not_shown": 1},
     }

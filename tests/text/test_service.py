@@ -16,11 +16,12 @@ import httpx
 import psycopg
 import pytest
 
-from infrazen_agent.agent.grounding import trace
+from infrazen_agent.agent.grounding import Fact, facts_from_tool, trace
 from infrazen_agent.app import create_app
 from infrazen_agent.auth import Principal
 from infrazen_agent.config import Settings
 from infrazen_agent.data.internal_api import PREFIX, create_internal_api
+from infrazen_agent.text.grounding import policy_facts
 from infrazen_agent.text.html import DETAILED_LIMIT, SHORT_LIMIT, visible_length
 from infrazen_agent.tools import get_registry
 from infrazen_agent.tools.registry import ToolContext
@@ -97,22 +98,28 @@ async def test_every_type_both_languages_numbers_come_from_tools(
     assert (body["language"], body["generator"], body["mode"]) == (language, "deterministic", "offline")
     assert 1 <= body["effort"]["score"] <= 5 and body["risks"] and body["next_steps"]
     # Every number in every text field traces to the tools' output (the checker finds none invented).
-    facts: list[Any] = [rec]
+    facts: list[Fact] = facts_from_tool("get_recommendation", rec)
     if rec.get("target"):
-        facts.append(
-            await tool(
-                text_client,
-                MAIN_TENANT,
-                "get_prices_for_skus",
-                skus=[{"provider": rec["target"]["provider"], "sku": rec["target"]["sku"]}],
-            )
-        )
-    facts.append(await tool(text_client, MAIN_TENANT, "estimate_migration_effort", recommendation_id=rec_id))
+        skus = [{"provider": rec["target"]["provider"], "sku": rec["target"]["sku"]}]
+        prices = await tool(text_client, MAIN_TENANT, "get_prices_for_skus", skus=skus)
+        facts += facts_from_tool("get_prices_for_skus", prices)
+    effort_data = await tool(text_client, MAIN_TENANT, "estimate_migration_effort", recommendation_id=rec_id)
+    facts += facts_from_tool("estimate_migration_effort", effort_data)
     with contextlib.suppress(AssertionError):  # no snapshot for this resource type
-        facts.append(await tool(text_client, MAIN_TENANT, "get_latest_snapshot", resource_id=rec["resource"]["id"]))
+        snap = await tool(text_client, MAIN_TENANT, "get_latest_snapshot", resource_id=rec["resource"]["id"])
+        facts += facts_from_tool("get_latest_snapshot", snap)
+    facts += policy_facts()  # the advice's own figures ("watch for 7 days")
+    spec = rec["resource"]["spec"]
+    if rec_type.startswith("cross_provider") and spec.get("disk_gb"):  # data to move: disk × nodes
+        facts.append(Fact(spec["disk_gb"] * (spec.get("nodes") or 1), "size", "risk.data_migration", "GB"))
+    if rec_type == "rightsize_cpu":  # the projected p95 is computed: current p95 × vCPU before / after
+        before = rec["resource"]["spec"]["vcpu"]
+        after = prices["prices"][0]["spec"]["vcpu"]
+        projected = round(min(100.0, snap["cpu_p95_pct"] * before / after), 1)
+        facts.append(Fact(projected, "percent", "target.cpu_p95_projected", "%"))
     for field in ("title", "summary", "details", "how_calculated", "text"):
         grounding = trace(body[field], facts)
-        assert grounding.ok, (field, [n.mention.text for n in grounding.untraced], body[field])
+        assert grounding.ok, (field, [n.claim.text for n in grounding.untraced], body[field])
     # The effort block speaks the reader's language too (the tool's own words are English).
     effort = body["effort"]
     assert effort["factors"] and trace("\n".join(effort["factors"]), facts).ok

@@ -129,6 +129,8 @@ class Message(Event):
     grounding: dict[str, Any]
     client_message_id: str | None = None
     replayed: bool = False
+    # The content differs from the streamed deltas (figures corrected or marked): replace them.
+    revised: bool = False
 
     @property
     def terminal(self) -> bool:

@@ -86,9 +86,6 @@ class TurnState:
     def content(self) -> str:
         return "".join(self.text_parts)
 
-    def facts(self) -> list[dict[str, Any]]:
-        return [{t.name: t.data} for t in self.tools if t.ok and t.data]
-
 
 def tool_message(call_id: str, name: str, result: ToolTrace, truncated: bool) -> dict[str, Any]:
     body: dict[str, Any] = {"call_id": call_id, "tool": name, "ok": result.ok, "summary": result.summary}

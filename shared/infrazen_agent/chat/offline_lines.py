@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from ..agent.loop import ToolTrace
 from ..data.catalog import PROVIDER_NAMES
-from ..data.money import Period, format_amount
+from ..wording import Lang, format_money, format_number, format_percent
 
 Data = dict[str, Any]
 Renderer = Callable[[Data, str], list[str]]
 MAX_ITEMS = 5
 
-_PERIOD_RU = {"month": "/мес", "day": "/день", "year": "/год", "range": ""}
 _REC_TYPES = {
     "cross_provider_server": ("перенос сервера к другому провайдеру", "move the server to another provider"),
     "cross_provider_dbaas": ("перенос базы данных к другому провайдеру", "move the database to another provider"),
@@ -102,12 +101,18 @@ def _ru(lang: str) -> bool:
     return lang == "ru"
 
 
+def _lang(lang: str) -> Lang:
+    return "ru" if lang == "ru" else "en"
+
+
 def _word(value: Any, lang: str) -> str:
     text = str(value)
     return _WORDS_RU.get(text, text) if _ru(lang) else text.replace("_", " ")
 
 
 _NODES = re.compile(r"(\d+) nodes( to replicate)?")
+# A size the tool wrote in English ("1,280 GB", "0.5 GB"), re-read to be written the Russian way.
+_GB = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)? GB\b")
 
 
 def ru_plural(n: int, forms: tuple[str, str, str]) -> str:
@@ -124,45 +129,41 @@ def _nodes_ru(m: re.Match[str]) -> str:
     return f"{n} {ru_plural(n, ('узел', 'узла', 'узлов'))}" + (" для репликации" if m.group(2) else "")
 
 
+def _gb_ru(m: re.Match[str]) -> str:
+    whole = int(m.group(1).replace(",", ""))
+    size = whole + float(m.group(2)) if m.group(2) else whole
+    return f"{format_number(size, 'ru')} ГБ"
+
+
 def _phrases(text: str, lang: str) -> str:
     if _ru(lang):
         text = _NODES.sub(_nodes_ru, text)
+        text = _GB.sub(_gb_ru, text)
         for en, ru in _PHRASES_RU:
             text = text.replace(en, ru)
     return text
 
 
-def num(value: Any, lang: str, digits: int = 2) -> str:
-    """A plain number with at most `digits` decimals (so '0,855' never reads as 855), decimal
-    comma in Russian."""
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        return "?"
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:.0f}"
-    text = "0" if text in ("-0", "") else text
-    return text.replace(".", ",") if _ru(lang) else text
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def pct(value: Any, lang: str, signed: bool = False) -> str:
-    if not isinstance(value, int | float):
-        return "?"
-    text = num(value, lang)
-    return f"{'+' if signed and value > 0 else ''}{text}%"
+def _num(value: Any, lang: str) -> str:
+    """A value of the tool's data as a number, or "?" where the data has none."""
+    return format_number(value, _lang(lang)) if _number(value) else "?"
 
 
-def amount(value: Any, currency: Any, period: str, lang: str) -> str:
-    """Money the way the user reads it: '14 252,74 ₽/мес' or '14 252.74 RUB/month'."""
-    if not isinstance(value, int | float):
-        return "?"
-    if not _ru(lang):
-        return format_amount(float(value), str(currency), cast(Period, period))
-    whole = f"{float(value):,.2f}".replace(",", " ").replace(".", ",")
-    symbol = "₽" if currency == "RUB" else str(currency)
-    return f"{whole} {symbol}{_PERIOD_RU.get(period, '')}"
+def _pct(value: Any, lang: str, signed: bool = False) -> str:
+    return format_percent(value, _lang(lang), signed=signed) if _number(value) else "?"
 
 
-def money(value: Any, lang: str) -> str:
+def _amount(value: Any, currency: Any, period: str, lang: str) -> str:
+    return format_money(value, str(currency), _lang(lang), period) if _number(value) else "?"
+
+
+def _money(value: Any, lang: str) -> str:
     if isinstance(value, dict) and {"amount", "currency", "period"} <= set(value):
-        return amount(value["amount"], value["currency"], str(value["period"]), lang)
+        return _amount(value["amount"], value["currency"], str(value["period"]), lang)
     return "?"
 
 
@@ -181,17 +182,27 @@ def _spec(spec: Any, lang: str) -> str:
     gb = "ГБ" if _ru(lang) else "GB"
     parts = []
     if spec.get("vcpu"):
-        parts.append(f"{spec['vcpu']} vCPU")
+        parts.append(f"{_num(spec['vcpu'], lang)} vCPU")
     if spec.get("ram_gb"):
-        parts.append(f"{num(spec['ram_gb'], lang)} {gb} RAM")
+        parts.append(f"{_num(spec['ram_gb'], lang)} {gb} RAM")
     if spec.get("disk_gb"):
-        parts.append(f"{spec['disk_gb']} {gb} {spec.get('disk_type') or ''}".strip())
+        parts.append(f"{_num(spec['disk_gb'], lang)} {gb} {spec.get('disk_type') or ''}".strip())
     if (spec.get("nodes") or 1) > 1:
-        parts.append(f"× {spec['nodes']} {'узл.' if _ru(lang) else 'nodes'}")
+        parts.append(f"× {_num(spec['nodes'], lang)} {'узл.' if _ru(lang) else 'nodes'}")
     return " / ".join(parts)
 
 
 # --- recommendation scope ---------------------------------------------------------------------
+
+
+_CONFIDENCE = {"ru": ("высокая", "средняя", "низкая"), "en": ("high", "medium", "low")}
+
+
+def _confidence(value: Any, lang: str) -> str:
+    """A label, not a figure: a confidence score is not a quantity the checker lets anyone cite."""
+    words = _CONFIDENCE["ru" if _ru(lang) else "en"]
+    v = float(value or 0)
+    return words[0] if v >= 0.8 else words[1] if v >= 0.6 else words[2]
 
 
 def _recommendation(d: Data, lang: str) -> list[str]:
@@ -200,19 +211,20 @@ def _recommendation(d: Data, lang: str) -> list[str]:
     target = d.get("target")
     if _ru(lang):
         line = (
-            f"#{d.get('id')} {kind[0]} для {res.get('name')}: экономия {money(d.get('savings_monthly'), lang)} "
-            f"({pct(d.get('savings_pct'), lang)}), уверенность {num(d.get('confidence'), lang)}, "
+            f"#{d.get('id')} {kind[0]} для {res.get('name')}: экономия {_money(d.get('savings_monthly'), lang)} "
+            f"({_pct(d.get('savings_pct'), lang)}), уверенность {_confidence(d.get('confidence'), lang)}, "
             f"статус: {_word(d.get('status'), lang)}"
         )
-        more = [f"сейчас {money(d.get('current_monthly'), lang)}, после — {money(d.get('target_monthly'), lang)}"]
+        more = [f"сейчас {_money(d.get('current_monthly'), lang)}, после — {_money(d.get('target_monthly'), lang)}"]
         if isinstance(target, dict):
             more.append(f"цель: {target.get('provider_name')} {target.get('sku')} ({target.get('region')})")
     else:
         line = (
-            f"#{d.get('id')} {kind[1]} for {res.get('name')}: saves {money(d.get('savings_monthly'), lang)} "
-            f"({pct(d.get('savings_pct'), lang)}), confidence {num(d.get('confidence'), lang)}, {d.get('status')}"
+            f"#{d.get('id')} {kind[1]} for {res.get('name')}: saves {_money(d.get('savings_monthly'), lang)} "
+            f"({_pct(d.get('savings_pct'), lang)}), confidence {_confidence(d.get('confidence'), lang)}, "
+            f"{d.get('status')}"
         )
-        more = [f"now {money(d.get('current_monthly'), lang)}, after {money(d.get('target_monthly'), lang)}"]
+        more = [f"now {_money(d.get('current_monthly'), lang)}, after {_money(d.get('target_monthly'), lang)}"]
         if isinstance(target, dict):
             more.append(f"target: {target.get('provider_name')} {target.get('sku')} ({target.get('region')})")
     return [line, *more]
@@ -224,7 +236,7 @@ def _resource(d: Data, lang: str) -> list[str]:
     status = f"статус: {_word(r.get('status'), lang)}" if _ru(lang) else str(r.get("status"))
     return [
         f"{_word(r.get('resource_type'), lang)} {r.get('name')} ({r.get('provider_name')}, {r.get('region')}): "
-        f"{spec}, {money(r.get('monthly_cost'), lang)}, {status}"
+        f"{spec}, {_money(r.get('monthly_cost'), lang)}, {status}"
     ]
 
 
@@ -235,8 +247,8 @@ def _snapshot(d: Data, lang: str) -> list[str]:
         if _ru(lang):
             return [f"ресурс {rid}: {_word(d.get('status'), lang)}" + (f" с {since}" if since else "")]
         return [f"resource {rid}: {d.get('status')}" + (f" since {since}" if since else "")]
-    cpu = f"CPU {pct(d.get('cpu_avg_pct'), lang)} (p95 {pct(d.get('cpu_p95_pct'), lang)})"
-    ram = f"RAM {pct(d.get('ram_avg_pct'), lang)} (p95 {pct(d.get('ram_p95_pct'), lang)})"
+    cpu = f"CPU {_pct(d.get('cpu_avg_pct'), lang)} (p95 {_pct(d.get('cpu_p95_pct'), lang)})"
+    ram = f"RAM {_pct(d.get('ram_avg_pct'), lang)} (p95 {_pct(d.get('ram_p95_pct'), lang)})"
     if _ru(lang):
         return [f"ресурс {rid}, средняя загрузка за {d.get('window_days')} дн.: {cpu}, {ram}"]
     return [f"resource {rid}, average load over {d.get('window_days')} days: {cpu}, {ram}"]
@@ -244,7 +256,7 @@ def _snapshot(d: Data, lang: str) -> list[str]:
 
 def _alternatives(d: Data, lang: str) -> list[str]:
     name = (d.get("resource") or {}).get("name")
-    current = money(d.get("current_monthly"), lang)
+    current = _money(d.get("current_monthly"), lang)
     items = _items(d, "alternatives")
     if not items:
         return [
@@ -257,14 +269,14 @@ def _alternatives(d: Data, lang: str) -> list[str]:
     for a in items:
         lines.append(
             f"{a.get('rank')}. {a.get('provider_name')} {a.get('sku')} ({a.get('region')}): "
-            f"{money(a.get('monthly'), lang)}, {pct(a.get('delta_pct'), lang, signed=True)}"
+            f"{_money(a.get('monthly'), lang)}, {_pct(a.get('delta_pct'), lang, signed=True)}"
         )
     return lines
 
 
 def _prices(d: Data, lang: str) -> list[str]:
     lines = [
-        f"{p.get('provider_name')} {p.get('sku')} ({p.get('region')}): {money(p.get('monthly_price'), lang)}"
+        f"{p.get('provider_name')} {p.get('sku')} ({p.get('region')}): {_money(p.get('monthly_price'), lang)}"
         + (f", {'единица' if _ru(lang) else 'unit'}: {p.get('billing_unit')}")
         for p in _items(d, "prices")
     ]
@@ -281,9 +293,9 @@ def _effort(d: Data, lang: str) -> list[str]:
     subject = _phrases(f"{_word(kind, lang)} {rest}" if _ru(lang) else f"{kind} {rest}", lang)
     if _ru(lang):
         label = _EFFORT_RU.get(score, str(d.get("label"))) if isinstance(score, int) else str(d.get("label"))
-        lines = [f"трудоёмкость {score}/5 ({label}), около {d.get('estimated_hours')} ч: {subject}"]
+        lines = [f"трудоёмкость {score}/5 ({label}), около {_num(d.get('estimated_hours'), lang)} ч: {subject}"]
     else:
-        lines = [f"effort {score}/5 ({d.get('label')}), about {d.get('estimated_hours')} h for {subject}"]
+        lines = [f"effort {score}/5 ({d.get('label')}), about {_num(d.get('estimated_hours'), lang)} h for {subject}"]
     lines += [effort_factor(f, lang) for f in _items(d, "factors")]
     return lines
 
@@ -293,11 +305,11 @@ def effort_factor(f: Data, lang: str) -> str:
     factor, detail = str(f.get("factor")), str(f.get("detail"))
     if _ru(lang):
         detail = _REC_TYPES.get(detail.replace(" ", "_"), (None,))[0] or _word(detail, lang)
-    return f"{_word(factor, lang)}: {_phrases(detail, lang)} (+{f.get('points')})"
+    return f"{_word(factor, lang)}: {_phrases(detail, lang)} (+{_num(f.get('points'), lang)})"
 
 
 def _plan(d: Data, lang: str) -> list[str]:
-    saves = money(d.get("savings_monthly"), lang)
+    saves = _money(d.get("savings_monthly"), lang)
     if _ru(lang):
         head = f"план для #{d.get('recommendation_id')} ({d.get('resource_name')}), экономия {saves}:"
     else:
@@ -317,16 +329,16 @@ def _overview(d: Data, lang: str) -> list[str]:
     span, ru = _span(d.get("range")), _ru(lang)
     change = d.get("change_pct")
     if ru:
-        vs = f" ({pct(change, lang, signed=True)} к предыдущему периоду)" if change is not None else ""
+        vs = f" ({_pct(change, lang, signed=True)} к предыдущему периоду)" if change is not None else ""
         lines = [
-            f"{span}: расходы {money(d.get('total_spend'), lang)}{vs}, "
-            f"в среднем {money(d.get('average_daily'), lang)}, темп {money(d.get('run_rate_monthly'), lang)}"
+            f"{span}: расходы {_money(d.get('total_spend'), lang)}{vs}, "
+            f"в среднем {_money(d.get('average_daily'), lang)}, темп {_money(d.get('run_rate_monthly'), lang)}"
         ]
     else:
-        vs = f" ({pct(change, lang, signed=True)} vs the previous period)" if change is not None else ""
+        vs = f" ({_pct(change, lang, signed=True)} vs the previous period)" if change is not None else ""
         lines = [
-            f"{span}: spent {money(d.get('total_spend'), lang)}{vs}, "
-            f"average {money(d.get('average_daily'), lang)}, run rate {money(d.get('run_rate_monthly'), lang)}"
+            f"{span}: spent {_money(d.get('total_spend'), lang)}{vs}, "
+            f"average {_money(d.get('average_daily'), lang)}, run rate {_money(d.get('run_rate_monthly'), lang)}"
         ]
     for key, ru_label, en_label in (
         ("top_provider", "главный провайдер", "top provider"),
@@ -335,8 +347,10 @@ def _overview(d: Data, lang: str) -> list[str]:
         top = d.get(key)
         if isinstance(top, dict):
             label = ru_label if ru else en_label
-            lines.append(f"{label}: {top.get('name')}, {money(top.get('amount'), lang)} ({pct(top.get('pct'), lang)})")
-    savings = money(d.get("potential_savings_monthly"), lang)
+            lines.append(
+                f"{label}: {top.get('name')}, {_money(top.get('amount'), lang)} ({_pct(top.get('pct'), lang)})"
+            )
+    savings = _money(d.get("potential_savings_monthly"), lang)
     if ru:
         lines.append(f"открытых рекомендаций: {d.get('open_recommendations')}, возможная экономия {savings}")
         lines.append(f"аномалий: {d.get('anomalies')}")
@@ -351,10 +365,10 @@ def _trends(d: Data, lang: str) -> list[str]:
     gran = _GRANULARITY.get(str(d.get("granularity")), (str(d.get("granularity")),) * 2)[0 if ru else 1]
     slope = d.get("slope_pct_per_month")
     per = "/мес" if ru else "/month"
-    trend = f", {'тренд' if ru else 'trend'} {pct(slope, lang, signed=True)}{per}" if slope is not None else ""
-    lines = [f"{span}: {money(d.get('total'), lang)}, {gran}{trend}"]
+    trend = f", {'тренд' if ru else 'trend'} {_pct(slope, lang, signed=True)}{per}" if slope is not None else ""
+    lines = [f"{span}: {_money(d.get('total'), lang)}, {gran}{trend}"]
     for p in _items(d, "points"):
-        lines.append(f"{p.get('start')}..{p.get('end')}: {amount(p.get('amount'), cur, 'range', lang)}")
+        lines.append(f"{p.get('start')}..{p.get('end')}: {_amount(p.get('amount'), cur, 'range', lang)}")
     return lines
 
 
@@ -363,15 +377,15 @@ def _breakdown(d: Data, lang: str) -> list[str]:
     dim = str(d.get("dimension"))
     if ru:
         by = "по сервисам" if dim == "service" else "по провайдерам"
-        head = f"{_span(d.get('range'))}: всего {money(d.get('total'), lang)}, {by}:"
+        head = f"{_span(d.get('range'))}: всего {_money(d.get('total'), lang)}, {by}:"
     else:
-        head = f"{_span(d.get('range'))}: {money(d.get('total'), lang)} in total, by {dim}:"
+        head = f"{_span(d.get('range'))}: {_money(d.get('total'), lang)} in total, by {dim}:"
     lines = [head]
     for i in _items(d, "items"):
         change = i.get("change_pct")
-        vs = f", {pct(change, lang, signed=True)} {'к прошлому периоду' if ru else 'vs the previous period'}"
+        vs = f", {_pct(change, lang, signed=True)} {'к прошлому периоду' if ru else 'vs the previous period'}"
         lines.append(
-            f"{i.get('name')}: {money(i.get('amount'), lang)} ({pct(i.get('pct'), lang)}"
+            f"{i.get('name')}: {_money(i.get('amount'), lang)} ({_pct(i.get('pct'), lang)}"
             + (vs if change is not None else "")
             + ")"
         )
@@ -386,8 +400,8 @@ def _anomalies(d: Data, lang: str) -> list[str]:
     for a in _items(d, "anomalies"):
         expected = "при ожидаемых" if ru else "expected"
         lines.append(
-            f"{a.get('day')} {a.get('provider_name')} {a.get('service')}: {money(a.get('amount'), lang)}, "
-            f"{expected} {money(a.get('expected'), lang)} ({pct(a.get('deviation_pct'), lang, signed=True)}, "
+            f"{a.get('day')} {a.get('provider_name')} {a.get('service')}: {_money(a.get('amount'), lang)}, "
+            f"{expected} {_money(a.get('expected'), lang)} ({_pct(a.get('deviation_pct'), lang, signed=True)}, "
             f"{_word(a.get('kind'), lang)})"
         )
     return lines
@@ -395,7 +409,7 @@ def _anomalies(d: Data, lang: str) -> list[str]:
 
 def _top(d: Data, lang: str) -> list[str]:
     ru = _ru(lang)
-    total = money(d.get("total_savings_monthly"), lang)
+    total = _money(d.get("total_savings_monthly"), lang)
     if ru:
         lines = [f"открытых рекомендаций: {d.get('open_count')}, возможная экономия {total}"]
     else:
@@ -404,7 +418,7 @@ def _top(d: Data, lang: str) -> list[str]:
         kind = _REC_TYPES.get(str(i.get("rec_type")), (str(i.get("rec_type")),) * 2)
         # Titles are written in Russian by the recommendation engine; their savings part is shown below.
         what = str(i.get("title")).split(": экономия")[0] if ru else f"{kind[1]} (resource {i.get('resource_id')})"
-        lines.append(f"#{i.get('id')} {what} — {money(i.get('savings_monthly'), lang)}")
+        lines.append(f"#{i.get('id')} {what} — {_money(i.get('savings_monthly'), lang)}")
     return lines
 
 
@@ -413,14 +427,14 @@ def _user(d: Data, lang: str) -> list[str]:
         {PROVIDER_NAMES.get(str(c.get("provider")), str(c.get("provider"))) for c in d.get("connections") or []}
     )
     providers = ", ".join(names) or ("нет подключений" if _ru(lang) else "no providers")
-    total = money(d.get("monthly_cost_total"), lang)
+    total = _money(d.get("monthly_cost_total"), lang)
     if _ru(lang):
         return [
-            f"{d.get('tenant_name')}: ресурсов {d.get('resources_total')} ({providers}), {total}; "
+            f"{d.get('tenant_name')}: ресурсов {_num(d.get('resources_total'), lang)} ({providers}), {total}; "
             f"открытых рекомендаций: {d.get('open_recommendations')}"
         ]
     return [
-        f"{d.get('tenant_name')}: {d.get('resources_total')} resources on {providers}, {total}; "
+        f"{d.get('tenant_name')}: {_num(d.get('resources_total'), lang)} resources on {providers}, {total}; "
         f"{d.get('open_recommendations')} open recommendations"
     ]
 

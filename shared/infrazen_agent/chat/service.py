@@ -28,7 +28,7 @@ from ..agent.events import (
     Message,
     TurnStarted,
 )
-from ..agent.grounding import Fact, collect_facts, has_digits, trace
+from ..agent.grounding import Fact, Grounding, facts_from_tool, has_digits
 from ..agent.loop import AgentLoop, TurnState
 from ..agent.prompt import build_messages, detect_language
 from ..agent.tool_specs import model_specs
@@ -40,6 +40,7 @@ from ..uploads import get_upload
 from . import offline
 from .fanout import Hub
 from .hot_state import LOCK_TTL_MS, RECENT_MESSAGES, HotState
+from .revision import Checked, check_answer
 from .sessions import SESSION_TTL, ChatSession, Scope, new_message_id, new_session_id, new_turn_id
 from .transcripts import TranscriptStore, public_message
 
@@ -291,7 +292,8 @@ class ChatService:
         state = TurnState()
         mode = "online"
         status, error = "complete", None
-        facts: list[Fact] = collect_facts({"user_message": content})
+        # The user's own numbers are not facts about their data: only the tools' are.
+        facts: list[Fact] = []
         recent: list[dict[str, Any]] = []
 
         async def work() -> str:
@@ -344,9 +346,53 @@ class ChatService:
                 facts.extend(self._pack_facts(session.id, pack))
             except Exception:  # grounding without them flags more numbers; the answer is still stored
                 log.exception("collecting the pack's facts failed", extra={"turn_id": turn_id})
+        checked = await self._check(principal, session, turn_id, content, state, mode, status, facts, pack, request_id)
         await self._finish(
-            session, turn_id, content, client_message_id, state, mode, status, error, facts, recent, emit
+            session, turn_id, content, client_message_id, state, mode, status, error, checked, recent, emit
         )
+
+    async def _check(
+        self,
+        principal: Principal,
+        session: ChatSession,
+        turn_id: str,
+        content: str,
+        state: TurnState,
+        mode: str,
+        status: str,
+        facts: list[Fact],
+        pack: dict[str, Any] | None,
+        request_id: str | None,
+    ) -> Checked:
+        """The answer with every figure traced to the tools, re-asked once or marked where not."""
+        for t in state.tools:
+            if t.ok and t.data:
+                facts.extend(facts_from_tool(t.name, t.data))
+        lang = detect_language(_IMAGE_REF.sub("", content))
+        reask = None
+        if mode == "online" and status == "complete":
+            gateway = get_gateway(self.runtime)
+            meta = CallMeta(
+                tenant_id=principal.tenant_id,
+                user_id=principal.user_id,
+                scenario=session.scenario,
+                session_id=session.id,
+                turn_id=turn_id,
+                request_id=request_id,
+            )
+
+            async def reask(messages: list[dict[str, Any]]) -> str:
+                done = await gateway.complete(messages, meta=meta, temperature=0.0, max_tokens=1200)
+                state.usage.add(done.usage.prompt_tokens, done.usage.completion_tokens, done.usage.cost_usd)
+                return done.content
+
+        try:
+            return await check_answer(
+                state.content, facts, lang=lang, reask=reask, scope=session.scope, pack=pack, state=state
+            )
+        except Exception:  # the check must never lose the answer: store it as streamed
+            log.exception("checking the answer's figures failed", extra={"turn_id": turn_id})
+            return Checked(state.content, Grounding([]))
 
     async def _answer(
         self,
@@ -415,12 +461,14 @@ class ChatService:
         mode: str,
         status: str,
         error: dict[str, Any] | None,
-        facts: list[Fact],
+        checked: Checked,
         recent: list[dict[str, Any]],
         emit: Any,
     ) -> None:
-        answer = state.content
-        grounding = trace(answer, [*facts, *collect_facts(state.facts())]).to_dict()
+        answer = checked.content
+        grounding = checked.grounding.to_dict()
+        if checked.revised:
+            grounding["revised"] = True
         usage = state.usage.model_dump()
         model = state.model or ("offline" if mode == "offline" else "")
         message_id = new_message_id()
@@ -481,6 +529,7 @@ class ChatService:
                     mode="offline" if mode == "offline" else "online",
                     grounding=grounding,
                     client_message_id=client_message_id,
+                    revised=checked.revised,
                 )
             )
 
@@ -492,11 +541,11 @@ class ChatService:
         return extended
 
     def _pack_facts(self, session_id: str, pack: dict[str, Any]) -> list[Fact]:
-        """The pack's numbers, collected once per pack version (it is the same every turn)."""
-        key = f"{session_id}:{hash(json.dumps(pack, sort_keys=True, default=str))}"
+        """The typed facts of the tool outputs the pack was built from, read once per pack version."""
+        key = f"{session_id}:{hash(json.dumps(pack.get('_facts'), default=str))}"
         found = self._facts_cache.get(key)
         if found is None:
-            found = collect_facts(pack, "context_pack")
+            found = [Fact.from_list(row) for row in pack.get("_facts") or ()]
             self._facts_cache[key] = found
             if len(self._facts_cache) > FACTS_CACHE_SIZE:
                 self._facts_cache.popitem(last=False)

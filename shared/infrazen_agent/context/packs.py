@@ -20,10 +20,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from ..agent.grounding import Fact, facts_from_tool
 from ..agent.tool_specs import spec_by_name
 from ..auth import Principal
 from ..errors import NotFound
 from ..runtime import Runtime
+from ..wording import format_money, format_number
 from .tokens import estimate_tokens
 
 BUDGETS = {"recommendation": 1500, "analytics": 2000}
@@ -97,25 +99,24 @@ _SPEC_KEYS = frozenset({"vcpu", "ram_gb", "disk_gb", "disk_type", "cpu_class", "
 def _spec_text(spec: dict[str, Any]) -> str:
     parts = []
     if spec.get("vcpu"):
-        parts.append(f"{spec['vcpu']} vCPU")
+        parts.append(f"{format_number(spec['vcpu'], 'en')} vCPU")
     if spec.get("ram_gb"):
-        parts.append(f"{spec['ram_gb']:g} GB RAM")
+        parts.append(f"{format_number(spec['ram_gb'], 'en')} GB RAM")
     if spec.get("disk_gb"):
-        parts.append(f"{spec['disk_gb']} GB {spec.get('disk_type') or ''}".strip())
+        parts.append(f"{format_number(spec['disk_gb'], 'en')} GB {spec.get('disk_type') or ''}".strip())
     if spec.get("cpu_class"):
         parts.append(str(spec["cpu_class"]))
     if (spec.get("nodes") or 1) > 1:
-        parts.append(f"{spec['nodes']} nodes")
+        parts.append(f"{format_number(spec['nodes'], 'en')} nodes")
     return " / ".join(parts)
 
 
 def compact(value: Any, cap: int = _LIST_CAP) -> Any:
-    """Tool data made small: noise keys dropped, money as "5236.00 RUB/month", a size as
+    """Tool data made small: noise keys dropped, money as "5,236.00 RUB/month", a size as
     "4 vCPU / 8 GB RAM / 80 GB ssd", floats rounded, lists cut with a count of what was left out."""
     if isinstance(value, dict):
         if _is_money(value):
-            period = "" if value["period"] == "range" else f"/{value['period']}"
-            return f"{value['amount']:.2f} {value['currency']}{period}"
+            return format_money(value["amount"], str(value["currency"]), "en", str(value["period"]))
         if "vcpu" in value and set(value) <= _SPEC_KEYS:
             return _spec_text(value)
         return {
@@ -275,6 +276,7 @@ async def build_pack(
     sections: dict[str, Any] = {}
     summaries: dict[str, str] = {}
     missing: list[str] = []
+    facts: list[Fact] = []
 
     async def run(step: Step) -> None:
         if step.tool not in available:
@@ -293,6 +295,7 @@ async def build_pack(
             return
         sections[step.section] = result.data or {}
         summaries[step.section] = result.summary
+        facts.extend(facts_from_tool(step.tool, result.data))
         learn(known, step.section, result.data or {})
 
     if session.scope == "recommendation":
@@ -312,6 +315,8 @@ async def build_pack(
     pack["ids"] = {k: known[k] for k in ("recommendation_id", "resource_id") if k in known}
     if known.get("skus"):
         pack["_skus"] = known["skus"]  # for the offline answers; not shown to the model
+    # The typed facts of every output read, for the number checker; not shown to the model.
+    pack["_facts"] = [f.to_list() for f in facts]
     pack["data"] = _shape({k: sections[k] for k in (s.section for s in steps) if k in sections})
     if missing:
         pack["missing"] = missing

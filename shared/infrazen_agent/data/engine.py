@@ -17,10 +17,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..wording import format_money, format_number
 from .catalog import CATALOG_VERSION, PROVIDER_NAMES, SHAPES, compute_sku, service_sku
 from .equivalence import candidate_query, is_comparable, matches, parity, quantity, replacement_monthly, sort_key
 from .model import DBAAS_ENGINES, PriceRow, Resource, Snapshot
-from .money import MIN_SAVINGS, format_amount, round2
+from .money import MIN_SAVINGS, round2
 
 IDLE_CPU_AVG_PCT = 10.0
 IDLE_CPU_P95_PCT = 40.0
@@ -174,7 +175,7 @@ class Engine:
                 f"per-node price × {qty} nodes = cluster total, compared with the cluster's current total"
             )
         name = PROVIDER_NAMES[best.provider]
-        title = f"Переезд {res.name} в {name}: экономия {format_amount(savings, res.currency)}"
+        title = f"Переезд {res.name} в {name}: экономия {format_money(savings, res.currency, 'ru', 'month')}"
         return [
             _draft(
                 res,
@@ -244,7 +245,10 @@ class Engine:
             "quantity": 1,
         }
         confidence = 0.9 if snap.cpu_p95_pct < 25 else 0.75
-        title = f"Уменьшить {res.name} до {tv} vCPU / {tr} ГБ: экономия {format_amount(savings, res.currency)}"
+        saves = format_money(savings, res.currency, "ru", "month")
+        title = (
+            f"Уменьшить {res.name} до {format_number(tv, 'ru')} vCPU / {format_number(tr, 'ru')} ГБ: экономия {saves}"
+        )
         return [
             _draft(
                 res,

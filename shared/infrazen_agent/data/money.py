@@ -38,10 +38,3 @@ def money(amount: float | Decimal, currency: str, period: Period = "month") -> M
 def kopecks_per_hour_to_monthly_rub(kopecks: float) -> float:
     """Selectel's billing API answers kopecks per hour per unit."""
     return kopecks / 100 * HOURS_PER_MONTH
-
-
-def format_amount(amount: float, currency: str, period: Period = "month") -> str:
-    """'5 236.00 RUB/month' — narrow grouping like InfraZen's pages."""
-    whole = f"{amount:,.2f}".replace(",", " ")
-    suffix = {"month": "/month", "day": "/day", "year": "/year", "range": ""}[period]
-    return f"{whole} {currency}{suffix}"

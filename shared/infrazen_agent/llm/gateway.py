@@ -396,13 +396,17 @@ class LLMGateway:
         images: bool = False,
         max_tokens: int | None = None,
         temperature: float | None = None,
+        response_format: dict[str, Any] | None = None,
     ) -> Done:
+        """`response_format` (a JSON schema) is sent where the model supports structured output."""
         chain = await self._admit(meta, images or has_images(messages))
         call = _Call(meta, streamed=False)
         for model in chain:
             call.models_tried.append(model)
             for attempt in range(self.settings.llm_max_retries + 1):
                 params = self._params(model, messages, tools, max_tokens, temperature, stream=False)
+                if response_format is not None and self._structured(model):
+                    params["response_format"] = response_format
                 try:
                     response = await asyncio.wait_for(self._complete_once(model, params), self.settings.llm_timeout_s)
                 except Exception as exc:  # noqa: BLE001 - _classify re-raises what is not upstream
@@ -412,6 +416,15 @@ class LLMGateway:
                 return await self._finish_complete(call, model, response)
         await self._record(call, call.models_tried[-1], "unavailable", error=call.last_error)
         raise LLMUnavailable(f"no model answered (last error: {call.last_error})")
+
+    def _structured(self, model: str) -> bool:
+        """OpenAI-compatible endpoints take `response_format`; elsewhere LiteLLM's model map says."""
+        if self._direct_for(model):
+            return True
+        try:
+            return bool(self._litellm.supports_response_schema(model=model))
+        except Exception:  # noqa: BLE001 - an unknown model: the prompt asks for JSON instead
+            return False
 
     async def _complete_once(self, model: str, params: dict[str, Any]) -> Any:
         if direct := self._direct_for(model):
@@ -589,7 +602,9 @@ def _direct_body(params: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-_BODY_KEYS = frozenset({"messages", "stream", "stream_options", "tools", "max_tokens", "temperature"})
+_BODY_KEYS = frozenset(
+    {"messages", "stream", "stream_options", "tools", "max_tokens", "temperature", "response_format"}
+)
 
 
 def get_gateway(runtime: Runtime) -> LLMGateway:

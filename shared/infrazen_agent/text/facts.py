@@ -11,7 +11,8 @@ from ..data.money import MONTHS_PER_YEAR, Money, money, round2
 from ..errors import NotFound, error_from_code
 from ..tools import get_registry
 from ..tools.registry import ToolContext, ToolResult
-from .model import Effort, Facts, RiskFact, TextRequest
+from ..wording import format_number
+from .model import Effort, Facts, Language, RiskFact, TextRequest
 
 HIGH_P95 = 80.0
 WATCH_P95 = 60.0
@@ -42,16 +43,18 @@ def confidence_label(value: float) -> str:
     return "high" if value >= 0.8 else "medium" if value >= 0.6 else "low"
 
 
-def _spec_text(spec: dict[str, Any]) -> str:
+def spec_text(spec: dict[str, Any], lang: Language = "en") -> str:
+    """A size, "16 vCPU / 32 GB RAM / 160 GB ssd / × 3": the same words in both languages, the numbers
+    written the reader's way."""
     parts = []
     if spec.get("vcpu"):
-        parts.append(f"{spec['vcpu']} vCPU")
+        parts.append(f"{format_number(spec['vcpu'], lang)} vCPU")
     if spec.get("ram_gb"):
-        parts.append(f"{spec['ram_gb']:g} GB RAM")
+        parts.append(f"{format_number(spec['ram_gb'], lang)} GB RAM")
     if spec.get("disk_gb"):
-        parts.append(f"{spec['disk_gb']} GB {spec.get('disk_type') or ''}".strip())
+        parts.append(f"{format_number(spec['disk_gb'], lang)} GB {spec.get('disk_type') or ''}".strip())
     if (spec.get("nodes") or 1) > 1:
-        parts.append(f"× {spec['nodes']}")
+        parts.append(f"× {format_number(spec['nodes'], lang)}")
     return " / ".join(parts)
 
 
@@ -134,7 +137,7 @@ def _subject_fields(res: dict[str, Any], snap: dict[str, Any] | None, current: M
         "provider": res["provider"],
         "provider_name": res["provider_name"],
         "region": res["region"],
-        "spec_text": _spec_text(res["spec"]),
+        "spec_text": spec_text(res["spec"]),
         "current_monthly": current,
         "target_monthly": target,
         "monthly_savings": monthly,
@@ -221,6 +224,7 @@ async def from_recommendation(ctx: ToolContext, rec_id: int, subject: dict[str, 
         evidence=rec["evidence"],
         catalog_version=(prices["prices"][0]["version"] if prices and prices["prices"] else None),
     )
+    facts._spec = dict(res["spec"])
     return facts
 
 
@@ -289,4 +293,5 @@ async def from_resource(ctx: ToolContext, req: TextRequest) -> Facts:
         evidence=evidence,
         catalog_version=alts.get("catalog_version"),
     )
+    facts._spec = dict(res["spec"])
     return facts

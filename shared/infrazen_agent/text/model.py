@@ -93,6 +93,8 @@ class Facts(BaseModel):
     formula: str
     evidence: dict[str, Any]
     catalog_version: str | None = None
+    # The resource's spec as the tools gave it, for `spec_text` in the reader's language.
+    _spec: dict[str, Any] = PrivateAttr(default_factory=dict)
 
 
 class TextResponse(BaseModel):

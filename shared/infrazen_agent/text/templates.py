@@ -9,38 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..chat.offline_lines import effort_factor
-from ..data.money import Money
+from ..wording import format_amount, format_number, format_percent
+from .facts import spec_text
 from .html import DETAILED_LIMIT, SHORT_LIMIT, esc, fit, provider, strong
 from .model import Effort, Facts, Language, Risk, RiskFact
-
-_SYMBOL = {"RUB": "₽", "USD": "$", "EUR": "€"}
-_PERIOD = {
-    "ru": {"month": "/мес", "year": "/год", "day": "/день", "range": ""},
-    "en": {"month": "/month", "year": "/year", "day": "/day", "range": ""},
-}
-
-
-def number(value: float, lang: Language, decimals: int = 2) -> str:
-    """1 234,56 (ru) or 1,234.56 (en); whole amounts without decimals."""
-    text = f"{value:,.{decimals}f}"
-    if decimals and text.endswith("." + "0" * decimals):
-        text = text[: -decimals - 1]
-    if lang == "ru":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text
-
-
-def amount(m: Money, lang: Language, period: bool = True) -> str:
-    suffix = _PERIOD[lang][m.period] if period else ""
-    if lang == "en" and m.currency in ("USD", "EUR"):
-        return f"{_SYMBOL[m.currency]}{number(m.amount, lang)}{suffix}"
-    unit = _SYMBOL.get(m.currency, m.currency) if lang == "ru" else m.currency
-    return f"{number(m.amount, lang)}\u00a0{unit}{suffix}"
-
-
-def pct(value: float, lang: Language) -> str:
-    return f"{number(value, lang, 1)}\u00a0%"
-
 
 _LEVEL = {
     "ru": {"low": "низкий", "medium": "средний", "high": "высокий"},
@@ -67,9 +39,9 @@ def risk_text(r: RiskFact, f: Facts, lang: Language) -> str:
         )
     if r.kind == "data_migration":
         return (
-            f"Перенос данных: {v} ГБ нужно скопировать и сверить."
+            f"Перенос данных: {format_number(float(v or 0), lang)} ГБ нужно скопировать и сверить."
             if ru
-            else f"Data migration: {v} GB to copy and verify."
+            else f"Data migration: {format_number(float(v or 0), lang)} GB to copy and verify."
         )
     if r.kind == "provider_lock_in":
         name = f.target_provider_name or str(v or "")
@@ -93,14 +65,15 @@ def risk_text(r: RiskFact, f: Facts, lang: Language) -> str:
                     else "No CPU utilisation data: check load peaks before downsizing."
                 )
             return (
-                f"После уменьшения CPU p95 ожидается около {pct(float(v), lang)}."
+                f"После уменьшения CPU p95 ожидается около {format_percent(float(v), lang)}."
                 if ru
-                else f"After downsizing, CPU p95 is expected around {pct(float(v), lang)}."
+                else f"After downsizing, CPU p95 is expected around {format_percent(float(v), lang)}."
             )
+        p95 = format_percent(float(v or 0), lang)
         return (
-            f"CPU p95 уже {pct(float(v or 0), lang)}: сравните производительность ядер у нового провайдера."
+            f"CPU p95 уже {p95}: сравните производительность ядер у нового провайдера."
             if ru
-            else f"CPU p95 is already {pct(float(v or 0), lang)}: compare core performance at the new provider."
+            else f"CPU p95 is already {p95}: compare core performance at the new provider."
         )
     if r.kind == "restart":
         return "Смена конфигурации перезапускает сервер." if ru else "Resizing restarts the server."
@@ -159,13 +132,13 @@ _STEPS = {
             "Проверить пики нагрузки (конец месяца, пакетные задачи)",
             "Сделать снимок диска",
             "Сменить конфигурацию в окно обслуживания",
-            "Наблюдать CPU p95 неделю; откатить при p95 > 80 %",
+            "Наблюдать CPU p95 неделю; откатить при p95 > 80\u00a0%",
         ],
         "en": [
             "Check load peaks (month end, batch jobs)",
             "Take a disk snapshot",
             "Resize in a maintenance window",
-            "Watch CPU p95 for a week; roll back if p95 > 80 %",
+            "Watch CPU p95 for a week; roll back if p95 > 80%",
         ],
     },
     "stopped_server": {
@@ -217,10 +190,20 @@ class Rendered:
     detailed_html: str
 
 
+def _figures(f: Facts, lang: Language) -> tuple[str, str, str, str, str]:
+    """(monthly savings, yearly savings, cost now, cost after, savings share) as the text writes them."""
+    return (
+        format_amount(f.monthly_savings, lang),
+        format_amount(f.yearly_savings, lang),
+        format_amount(f.current_monthly, lang),
+        format_amount(f.target_monthly, lang),
+        format_percent(f.savings_percent, lang),
+    )
+
+
 def _headline(f: Facts, lang: Language) -> tuple[str, str, list[str]]:
     """(title, summary, short-html pieces) per recommendation type."""
-    save = amount(f.monthly_savings, lang)
-    yearly = amount(f.yearly_savings, lang)
+    save, yearly, now, after, share = _figures(f, lang)
     name, ru = f.resource_name, lang == "ru"
     where = f.target_provider_name or ""
     if f.rec_type.startswith("cross_provider"):
@@ -231,24 +214,21 @@ def _headline(f: Facts, lang: Language) -> tuple[str, str, list[str]]:
         )
         title = f"Перенос {name} в {where}: экономия {save}" if ru else f"Move {name} to {where}: save {save}"
         summary = (
-            f"Равноценный {what} {f.target_sku} в {where} стоит {amount(f.target_monthly, lang)} вместо "
-            f"{amount(f.current_monthly, lang)} в {f.provider_name}: экономия {save} ({pct(f.savings_percent, lang)}),"
+            f"Равноценный {what} {f.target_sku} в {where} стоит {after} вместо "
+            f"{now} в {f.provider_name}: экономия {save} ({share}),"
             f" {yearly}."
             if ru
-            else f"An equivalent {what}, {f.target_sku} at {where}, costs {amount(f.target_monthly, lang)} instead of "
-            f"{amount(f.current_monthly, lang)} at {f.provider_name}: {save} saved "
-            f"({pct(f.savings_percent, lang)}), {yearly}."
+            else f"An equivalent {what}, {f.target_sku} at {where}, costs {after} instead of "
+            f"{now} at {f.provider_name}: {save} saved "
+            f"({share}), {yearly}."
         )
         short = [
             strong(f"{'Экономия' if ru else 'Save'} {save}"),
             ("при переносе в " if ru else "by moving to ") + provider(where),
         ]
     elif f.rec_type == "rightsize_cpu":
-        load = (
-            f"CPU в среднем {pct(f.cpu_avg_pct or 0, lang)}, p95 {pct(f.cpu_p95_pct or 0, lang)}"
-            if ru
-            else f"CPU averages {pct(f.cpu_avg_pct or 0, lang)}, p95 {pct(f.cpu_p95_pct or 0, lang)}"
-        )
+        avg, p95 = format_percent(f.cpu_avg_pct or 0, lang), format_percent(f.cpu_p95_pct or 0, lang)
+        load = f"CPU в среднем {avg}, p95 {p95}" if ru else f"CPU averages {avg}, p95 {p95}"
         title = (
             f"Уменьшить {name} до {f.target_sku}: экономия {save}"
             if ru
@@ -256,10 +236,10 @@ def _headline(f: Facts, lang: Language) -> tuple[str, str, list[str]]:
         )
         summary = (
             f"{load} за {f.snapshot_window_days or '—'} дн.: конфигурация на размер меньше у того же "
-            f"провайдера сэкономит {save} ({pct(f.savings_percent, lang)}), {yearly}."
+            f"провайдера сэкономит {save} ({share}), {yearly}."
             if ru
             else f"{load} over {f.snapshot_window_days or '—'} days: one size down at the same provider saves "
-            f"{save} ({pct(f.savings_percent, lang)}), {yearly}."
+            f"{save} ({share}), {yearly}."
         )
         short = [
             strong(f"{'Экономия' if ru else 'Save'} {save}"),
@@ -272,42 +252,40 @@ def _headline(f: Facts, lang: Language) -> tuple[str, str, list[str]]:
             else f"Delete stopped server {name}: save {save}"
         )
         summary = (
-            f"Сервер остановлен, но диск продолжает оплачиваться: {amount(f.current_monthly, lang)}. После "
-            f"удаления со снимком останется {amount(f.target_monthly, lang)}, экономия {save}, {yearly}."
+            f"Сервер остановлен, но диск продолжает оплачиваться: {now}. После "
+            f"удаления со снимком останется {after}, экономия {save}, {yearly}."
             if ru
-            else f"The server is stopped but its disk is still billed: {amount(f.current_monthly, lang)}. Deleting it "
-            f"and keeping a snapshot leaves {amount(f.target_monthly, lang)}: {save} saved, {yearly}."
+            else f"The server is stopped but its disk is still billed: {now}. Deleting it "
+            f"and keeping a snapshot leaves {after}: {save} saved, {yearly}."
         )
         short = [
             strong(f"{'Экономия' if ru else 'Save'} {save}"),
             ("за остановленный " if ru else "on stopped ") + esc(name),
         ]
     elif f.rec_type == "old_snapshot":
-        age = f.age_days or 0
+        age = format_number(f.age_days or 0, lang)
         title = (
             f"Удалить снимок {name} ({age} дн.): экономия {save}"
             if ru
             else f"Delete snapshot {name} ({age} days): save {save}"
         )
         summary = (
-            f"Снимку {age} дн.; он стоит {amount(f.current_monthly, lang)}. Удаление экономит {save}, {yearly}."
+            f"Снимку {age} дн.; он стоит {now}. Удаление экономит {save}, {yearly}."
             if ru
-            else f"The snapshot is {age} days old and costs {amount(f.current_monthly, lang)}. Deleting it saves "
-            f"{save}, {yearly}."
+            else f"The snapshot is {age} days old and costs {now}. Deleting it saves {save}, {yearly}."
         )
         short = [
             strong(f"{'Экономия' if ru else 'Save'} {save}"),
             ("за старый снимок " if ru else "on old snapshot ") + esc(name),
         ]
     else:
-        days = f.days_unused
+        days = format_number(f.days_unused, lang) if f.days_unused else None
         unused = (f" не используется {days} дн." if ru else f" unused for {days} days") if days else ""
         title = f"Освободить IP {name}: экономия {save}" if ru else f"Release IP {name}: save {save}"
         summary = (
-            f"Адрес{unused} и стоит {amount(f.current_monthly, lang)}. Освобождение экономит {save}, {yearly}."
+            f"Адрес{unused} и стоит {now}. Освобождение экономит {save}, {yearly}."
             if ru
-            else f"The address is{unused or ' unused'} and costs {amount(f.current_monthly, lang)}. Releasing it "
-            f"saves {save}, {yearly}."
+            else f"The address is{unused or ' unused'} and costs {now}. Releasing it saves {save}, {yearly}."
         )
         short = [
             strong(f"{'Экономия' if ru else 'Save'} {save}"),
@@ -319,6 +297,7 @@ def _headline(f: Facts, lang: Language) -> tuple[str, str, list[str]]:
 def render(f: Facts, lang: Language) -> Rendered:
     ru = lang == "ru"
     title, summary, short = _headline(f, lang)
+    save, yearly, now, after, share = _figures(f, lang)
     risks = [Risk(level=r.level, kind=r.kind, text=risk_text(r, f, lang)) for r in f.risks]
     steps = next_steps(f, lang)
     effort = f.effort
@@ -328,14 +307,16 @@ def render(f: Facts, lang: Language) -> Rendered:
         else f"Effort {effort.score}/5 ({_EFFORT['en'][effort.score]})"
     )
     if effort.estimated_hours:
-        effort_text += f", ≈{effort.estimated_hours} ч" if ru else f", about {effort.estimated_hours} h"
+        hours = format_number(effort.estimated_hours, lang)
+        effort_text += f", ≈{hours} ч" if ru else f", about {hours} h"
     top_risk = max(risks, key=lambda r: ("low", "medium", "high").index(r.level), default=None)
     conf = _CONFIDENCE[lang][f.confidence_label]
+    spec = spec_text(f._spec, lang) if f._spec else f.spec_text
     details = (
-        f"{f.resource_name}: {f.spec_text or f.resource_type}, {f.provider_name}, {f.region}. {effort_text}. "
+        f"{f.resource_name}: {spec or f.resource_type}, {f.provider_name}, {f.region}. {effort_text}. "
         f"Уверенность: {conf}."
         if ru
-        else f"{f.resource_name}: {f.spec_text or f.resource_type}, {f.provider_name}, {f.region}. {effort_text}. "
+        else f"{f.resource_name}: {spec or f.resource_type}, {f.provider_name}, {f.region}. {effort_text}. "
         f"Confidence: {conf}."
     )
     if top_risk:
@@ -345,13 +326,13 @@ def render(f: Facts, lang: Language) -> Rendered:
             else f" Main risk ({top_risk.level}): {top_risk.text}"
         )
     how = (
-        f"Экономия = текущая стоимость − стоимость после изменения: {amount(f.current_monthly, lang)} − "
-        f"{amount(f.target_monthly, lang)} = {amount(f.monthly_savings, lang)}; за год × 12 = "
-        f"{amount(f.yearly_savings, lang)}; {pct(f.savings_percent, lang)} от текущей стоимости."
+        f"Экономия = текущая стоимость − стоимость после изменения: {now} − "
+        f"{after} = {save}; за год × 12 = "
+        f"{yearly}; {share} от текущей стоимости."
         if ru
-        else f"Savings = current cost − cost after the change: {amount(f.current_monthly, lang)} − "
-        f"{amount(f.target_monthly, lang)} = {amount(f.monthly_savings, lang)}; per year × 12 = "
-        f"{amount(f.yearly_savings, lang)}; {pct(f.savings_percent, lang)} of the current cost."
+        else f"Savings = current cost − cost after the change: {now} − "
+        f"{after} = {save}; per year × 12 = "
+        f"{yearly}; {share} of the current cost."
     )
     if f.target_sku and f.rec_type.startswith("cross_provider"):
         how += (
@@ -376,8 +357,7 @@ def render(f: Facts, lang: Language) -> Rendered:
     lines += ["", f"**{'Следующие шаги' if ru else 'Next steps'}:**"]
     lines += [f"{i}. {s}" for i, s in enumerate(steps, start=1)]
     detailed = [
-        strong(f"{'Экономия' if ru else 'Save'} {amount(f.monthly_savings, lang)}")
-        + (" (" + esc(pct(f.savings_percent, lang)) + ")"),
+        strong(f"{'Экономия' if ru else 'Save'} {save}") + (" (" + esc(format_percent(f.savings_percent, lang)) + ")"),
         esc(summary),
         esc(effort_text + "."),
     ]

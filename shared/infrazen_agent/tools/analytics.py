@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field
 from ..data import anomalies as detection
 from ..data.model import CostSeries
 from ..data.money import DAYS_PER_MONTH, Money, money, round2
-from .common import RangeInput, RangeView, change_pct, money_text, pct, provider_name, resolve_range, source_of
+from ..wording import format_amount, format_percent
+from .common import RangeInput, RangeView, change_pct, pct, provider_name, resolve_range, source_of
 from .registry import Tool, ToolContext
 
 Key = tuple[str, str]
@@ -113,10 +114,10 @@ async def get_analytics_overview(ctx: ToolContext, args: RangeInput) -> tuple[Ov
         potential_savings_yearly=money(uc.open_savings_monthly * 12, cur, "year"),
         anomalies=len(found),
     )
-    change = f" ({out.change_pct:+.1f}% vs previous)" if out.change_pct is not None else ""
+    change = f" ({format_percent(out.change_pct, 'en', signed=True)} vs previous)" if out.change_pct is not None else ""
     summary = (
-        f"{rng.start}..{rng.end}: spent {money_text(out.total_spend)}{change}, run rate "
-        f"{money_text(out.run_rate_monthly)}, {out.anomalies} anomalies"
+        f"{rng.start}..{rng.end}: spent {format_amount(out.total_spend, 'en')}{change}, run rate "
+        f"{format_amount(out.run_rate_monthly, 'en')}, {out.anomalies} anomalies"
     )
     return out, summary
 
@@ -246,8 +247,15 @@ async def get_cost_trends(ctx: ToolContext, args: TrendsInput) -> tuple[TrendsOu
         first_half_vs_second_half_pct=change_pct(sum(daily[-half:]), sum(daily[:half])) if half else None,
         slope_pct_per_month=_slope(daily),
     )
-    trend = f", trend {out.slope_pct_per_month:+.1f}%/month" if out.slope_pct_per_month is not None else ""
-    return out, f"{rng.start}..{rng.end}: {money_text(out.total)} in {len(buckets)} {granularity} points{trend}"
+    trend = (
+        f", trend {format_percent(out.slope_pct_per_month, 'en', signed=True)}/month"
+        if out.slope_pct_per_month is not None
+        else ""
+    )
+    return (
+        out,
+        f"{rng.start}..{rng.end}: {format_amount(out.total, 'en')} in {len(buckets)} {granularity} points{trend}",
+    )
 
 
 class BreakdownInput(RangeInput):
@@ -316,8 +324,8 @@ async def _breakdown(
         other=other,
         previous_total=money(prev_total, cur, "range"),
     )
-    head = ", ".join(f"{i.name} {i.pct:g}%" for i in items[:3])
-    return out, f"{rng.start}..{rng.end}: {money_text(out.total)} by {dimension}: {head}"
+    head = ", ".join(f"{i.name} {format_percent(i.pct, 'en')}" for i in items[:3])
+    return out, f"{rng.start}..{rng.end}: {format_amount(out.total, 'en')} by {dimension}: {head}"
 
 
 async def get_service_breakdown(ctx: ToolContext, args: BreakdownInput) -> tuple[BreakdownOut, str]:
@@ -388,7 +396,8 @@ async def get_anomalies(ctx: ToolContext, args: AnomaliesInput) -> tuple[Anomali
     )
     if views:
         a = views[0]
-        head = f"; strongest {a.kind} {a.day} {a.provider_name} {a.service} {a.deviation_pct:+.0f}%"
+        deviation = format_percent(a.deviation_pct, "en", decimals=0, signed=True)
+        head = f"; strongest {a.kind} {a.day} {a.provider_name} {a.service} {deviation}"
     else:
         head = ""
     return out, f"{len(found)} anomalies in {rng.start}..{rng.end}{head}"

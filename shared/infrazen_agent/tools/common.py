@@ -8,9 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..data.catalog import PROVIDER_NAMES
 from ..data.model import Resource, Spec
-from ..data.money import Money, format_amount, money
+from ..data.money import Money, money
 from ..data.source import DataSource, get_source
 from ..errors import InvalidInput
+from ..wording import format_number
 from .registry import ToolContext
 
 DEFAULT_DAYS = 30
@@ -103,18 +104,14 @@ def resource_view(res: Resource) -> ResourceView:
 def spec_text(spec: Spec) -> str:
     parts = []
     if spec.vcpu:
-        parts.append(f"{spec.vcpu} vCPU")
+        parts.append(f"{format_number(spec.vcpu, 'en')} vCPU")
     if spec.ram_gb:
-        parts.append(f"{spec.ram_gb:g} GB RAM")
+        parts.append(f"{format_number(spec.ram_gb, 'en')} GB RAM")
     if spec.disk_gb:
-        parts.append(f"{spec.disk_gb} GB {spec.disk_type or ''}".strip())
+        parts.append(f"{format_number(spec.disk_gb, 'en')} GB {spec.disk_type or ''}".strip())
     if spec.nodes > 1:
-        parts.append(f"× {spec.nodes} nodes")
+        parts.append(f"× {format_number(spec.nodes, 'en')} nodes")
     return " / ".join(parts) or "no size"
-
-
-def money_text(m: Money) -> str:
-    return format_amount(m.amount, m.currency, m.period)
 
 
 async def resolve_range(ctx: ToolContext, args: RangeInput) -> tuple[RangeView, str]:

@@ -8,7 +8,8 @@ from pydantic import BaseModel, Field
 
 from ..data.model import Connection, StateChange
 from ..data.money import Money, money
-from .common import ResourceView, ToolInput, money_text, provider_name, resource_view, source_of, spec_text
+from ..wording import format_amount, format_number, format_percent
+from .common import ResourceView, ToolInput, provider_name, resource_view, source_of, spec_text
 from .registry import Tool, ToolContext
 
 
@@ -76,8 +77,8 @@ async def get_user_context(ctx: ToolContext, _: NoInput) -> tuple[UserContextOut
     )
     providers = ", ".join(sorted({provider_name(c.provider) for c in uc.connections})) or "no providers"
     summary = (
-        f"{out.tenant_name}: {out.resources_total} resources on {providers}, "
-        f"{money_text(out.monthly_cost_total)}; {out.open_recommendations} open recommendations"
+        f"{out.tenant_name}: {format_number(out.resources_total, 'en')} resources on {providers}, "
+        f"{format_amount(out.monthly_cost_total, 'en')}; {out.open_recommendations} open recommendations"
     )
     return out, summary
 
@@ -91,7 +92,7 @@ async def get_resource(ctx: ToolContext, args: ResourceInput) -> tuple[ResourceO
     view = resource_view(res)
     summary = (
         f"{res.resource_type} {res.name} ({view.provider_name}, {res.region}): {spec_text(res.spec)}, "
-        f"{money_text(view.monthly_cost)}, {res.status}"
+        f"{format_amount(view.monthly_cost, 'en')}, {res.status}"
     )
     return ResourceOut(resource=view), summary
 
@@ -111,14 +112,18 @@ class SnapshotOut(BaseModel):
     status_since: datetime | None = Field(description="when the current status began, if recorded")
 
 
+def _load(pct: float | None) -> str:
+    return "n/a" if pct is None else format_percent(pct, "en")
+
+
 async def get_latest_snapshot(ctx: ToolContext, args: ResourceInput) -> tuple[SnapshotOut, str]:
     snap = await source_of(ctx).latest_snapshot(ctx.principal, args.resource_id)
     since = max((c.at for c in snap.state_changes if c.to_status == snap.status), default=None)
     out = SnapshotOut(**snap.model_dump(), status_since=since)
     if snap.cpu_avg_pct is not None:
         summary = (
-            f"resource {snap.resource_id} over {snap.window_days} days: CPU avg {snap.cpu_avg_pct:g}% "
-            f"(p95 {snap.cpu_p95_pct:g}%), RAM avg {snap.ram_avg_pct:g}% (p95 {snap.ram_p95_pct:g}%)"
+            f"resource {snap.resource_id} over {snap.window_days} days: CPU avg {_load(snap.cpu_avg_pct)} "
+            f"(p95 {_load(snap.cpu_p95_pct)}), RAM avg {_load(snap.ram_avg_pct)} (p95 {_load(snap.ram_p95_pct)})"
         )
     else:
         summary = f"resource {snap.resource_id}: {snap.status}" + (f" since {since:%Y-%m-%d}" if since else "")

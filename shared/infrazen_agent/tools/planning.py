@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field, model_validator
 
 from ..data.model import Recommendation, Resource
 from ..data.money import Money, money
-from .common import ToolInput, money_text, provider_name, source_of, spec_text
+from ..wording import format_amount, format_number
+from .common import ToolInput, provider_name, source_of, spec_text
 from .registry import Tool, ToolContext
 
 LABELS = {1: "very low", 2: "low", 3: "medium", 4: "high", 5: "very high"}
@@ -69,7 +70,11 @@ def estimate(kind: str, res: Resource, target_provider: str | None) -> EffortOut
             )
         if (res.spec.disk_gb or 0) * res.spec.nodes > 200:
             factors.append(
-                Factor(factor="data to move", detail=f"{(res.spec.disk_gb or 0) * res.spec.nodes} GB", points=1)
+                Factor(
+                    factor="data to move",
+                    detail=f"{format_number((res.spec.disk_gb or 0) * res.spec.nodes, 'en')} GB",
+                    points=1,
+                )
             )
         if res.spec.nodes > 1:
             factors.append(Factor(factor="cluster", detail=f"{res.spec.nodes} nodes to replicate", points=1))
@@ -106,7 +111,10 @@ async def estimate_migration_effort(ctx: ToolContext, args: EffortInput) -> tupl
         assert args.resource_id is not None
         res = await source.resource(ctx.principal, args.resource_id)
         out = estimate("migration", res, args.target_provider)
-    return out, f"effort {out.score}/5 ({out.label}), about {out.estimated_hours} h for {out.subject}"
+    return (
+        out,
+        f"effort {out.score}/5 ({out.label}), about {format_number(out.estimated_hours, 'en')} h for {out.subject}",
+    )
 
 
 class PlanInput(ToolInput):
@@ -212,7 +220,7 @@ def _steps(rec: Recommendation, res: Resource) -> list[tuple[str, str, str, list
             ),
             (
                 "Snapshot the disk",
-                f"Take a snapshot of the {res.spec.disk_gb} GB disk ({rec.target_sku}).",
+                f"Take a snapshot of the {format_number(res.spec.disk_gb or 0, 'en')} GB disk ({rec.target_sku}).",
                 "low",
                 [],
                 "Delete the snapshot.",
@@ -279,7 +287,8 @@ async def generate_step_plan(ctx: ToolContext, args: PlanInput) -> tuple[PlanOut
     )
     risky = sum(1 for s in steps if s.risk == "high")
     return out, (
-        f"{len(steps)} steps for #{rec.id} ({res.name}), {risky} high-risk, saves {money_text(out.savings_monthly)}"
+        f"{len(steps)} steps for #{rec.id} ({res.name}), {risky} high-risk, "
+        f"saves {format_amount(out.savings_monthly, 'en')}"
     )
 
 

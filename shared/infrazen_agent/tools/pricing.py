@@ -7,7 +7,8 @@ from pydantic import BaseModel, Field
 from ..data.equivalence import Parity, candidate_query, is_comparable, parity, quantity, replacement_monthly
 from ..data.model import BillingUnit, PriceRow, SkuRef, Spec, UnitPrice
 from ..data.money import Money, money, round2
-from .common import ResourceView, ToolInput, money_text, pct, provider_name, require, resource_view, source_of
+from ..wording import format_amount, format_percent
+from .common import ResourceView, ToolInput, pct, provider_name, require, resource_view, source_of
 from .registry import Tool, ToolContext
 
 MAX_ALTERNATIVES = 5
@@ -96,7 +97,8 @@ async def list_top_alternatives(ctx: ToolContext, args: AlternativesInput) -> tu
         best = alternatives[0]
         summary = (
             f"{len(alternatives)} alternatives for {res.name}; cheapest {best.provider_name} {best.sku} at "
-            f"{money_text(best.monthly)} ({best.delta_pct:+.1f}% vs {money_text(out.current_monthly)})"
+            f"{format_amount(best.monthly, 'en')} ({format_percent(best.delta_pct, 'en', signed=True)} "
+            f"vs {format_amount(out.current_monthly, 'en')})"
         )
     else:
         summary = f"no equivalent alternative for {res.name} in {res.geo} priced in {res.currency}"
@@ -153,7 +155,7 @@ async def get_prices_for_skus(ctx: ToolContext, args: PricesInput) -> tuple[Pric
     out = PricesOut(
         prices=[price_view(r) for r in rows], missing=[s for s in unique if (s.provider, s.sku) not in found]
     )
-    summary = "; ".join(f"{p.sku}: {money_text(p.monthly_price)} {p.billing_unit}" for p in out.prices[:3])
+    summary = "; ".join(f"{p.sku}: {format_amount(p.monthly_price, 'en')} {p.billing_unit}" for p in out.prices[:3])
     if len(out.prices) > 3:
         summary += f"; +{len(out.prices) - 3} more"
     if out.missing:

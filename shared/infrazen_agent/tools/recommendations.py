@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 
 from ..data.model import OPEN_STATUSES, REC_TYPES, Recommendation
 from ..data.money import MONTHS_PER_YEAR, Money, money, round2
-from .common import ResourceView, ToolInput, money_text, pct, provider_name, resource_view, source_of
+from ..wording import format_amount, format_number, format_percent
+from .common import ResourceView, ToolInput, pct, provider_name, resource_view, source_of
 from .registry import Tool, ToolContext
 
 
@@ -90,8 +91,8 @@ async def load_recommendation(ctx: ToolContext, rec_id: int) -> tuple[Recommenda
 async def get_recommendation(ctx: ToolContext, args: RecommendationInput) -> tuple[RecommendationOut, str]:
     _, out = await load_recommendation(ctx, args.recommendation_id)
     summary = (
-        f"#{out.id} {out.rec_type} for {out.resource.name}: saves {money_text(out.savings_monthly)} "
-        f"({out.savings_pct:g}%), confidence {out.confidence:g}, {out.status}"
+        f"#{out.id} {out.rec_type} for {out.resource.name}: saves {format_amount(out.savings_monthly, 'en')} "
+        f"({format_percent(out.savings_pct, 'en')}), confidence {format_number(out.confidence, 'en')}, {out.status}"
     )
     return out, summary
 
@@ -187,7 +188,7 @@ async def summarize_top_recommendations(ctx: ToolContext, args: TopInput) -> tup
             + (f" Only the top {MAX_CONSIDERED} by savings were considered." if len(recs) >= MAX_CONSIDERED else "")
         ),
     )
-    summary = f"{out.open_count} open recommendations worth {money_text(out.total_savings_monthly)}" + (
+    summary = f"{out.open_count} open recommendations worth {format_amount(out.total_savings_monthly, 'en')}" + (
         f"; top: {items[0].title}" if items else ""
     )
     return out, summary

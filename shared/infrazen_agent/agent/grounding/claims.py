@@ -1,0 +1,395 @@
+"""Typed claims: every figure a text states, with what it claims to be.
+
+A claim is a number (digits in any of the formats people and models write — `14 252,74`,
+`14,252.74`, `14.252,74`, NBSP / narrow NBSP / thin-space grouping, `14 252 ₽ 74 коп.`, `1,5e4` —
+or words, «пятнадцать тысяч», "fifty thousand"), its scale word (тыс./млн/млрд, k/M), its unit
+(currency, %, GB, vCPU, hours, days, nodes…), its period (в месяц, per year…), an approximation
+marker (≈, около, about…), an explicit sign, and whether it is one end of a range.
+
+What is not a quantity is recognised and left out: dates, times, years, versions ("Ubuntu 22.04"),
+list and step markers ("1.", «Шаг 3», "step 2 of 4"), ids ("№5034", "#12", "id 77"), ordinals and
+identifiers with digits in them ("ru-9a", "s3-1", "gpt-4o").
+
+Babel's `parse_decimal` was measured for this and left aside: it parses one locale's format of a
+string that is only a number, while claims need finding inside prose in every format at once
+(bench/grounding_bench.py compares the two on the same figures).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from .numerals import find_word_numbers
+
+_SP = " \u00a0\u202f\u2009"
+_S = f"[{_SP}]"
+_S_OPT = f"[{_SP}]*"
+
+_NUMBER = re.compile(
+    r"(?P<num>"
+    r"\d+(?:[.,]\d+)?[eE][+-]?\d+"  # 1,5e4 / 1.4252E+04
+    rf"|\d{{1,3}}(?:{_S}\d{{3}})+(?:[.,]\d+)?"  # 14 252,74 (any space) / 12 500
+    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 14,252.74
+    r"|\d{1,3}(?:\.\d{3})+,\d+"  # 14.252,74
+    r"|\d{1,3}(?:\.\d{3}){2,}"  # 1.234.567
+    r"|\d+(?:[.,]\d+)?"  # 35 / 12.5 / 12,5
+    r")"
+)
+
+_MONTHS_RU = (
+    r"январ\w*|феврал\w*|март\w*|апрел\w*|ма[йя]\w*|июн\w*|июл\w*|август\w*|сентябр\w*|октябр\w*|ноябр\w*|декабр\w*"
+)
+_MONTHS_EN = (
+    r"Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?"
+    r"|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?"
+)
+_SOFTWARE = (
+    r"ubuntu|debian|centos|rhel|alma(?:linux)?|rocky|fedora|windows|server|postgres(?:ql)?|pg|mysql|mariadb|"
+    r"redis|mongodb|clickhouse|kafka|elasticsearch|opensearch|python|node(?:\.js)?|java|jdk|php|go|golang|"
+    r"kubernetes|k8s|nginx|docker|terraform|ansible|openstack|tls|http|ipv|версия|версии|version|release|релиз"
+)
+# Spans that hold digits but no quantity. Replaced by spaces before numbers are read, so offsets hold.
+_NOT_QUANTITIES = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b"
+    r"|\b\d{1,2}:\d{2}(?::\d{2})?\b"
+    rf"|\b\d{{1,2}}{_S_OPT}(?:{_MONTHS_RU})(?:{_S_OPT}\d{{4}})?"
+    rf"|\b(?:{_MONTHS_EN}){_S_OPT}\d{{1,2}}(?:st|nd|rd|th)?(?:,?{_S_OPT}\d{{4}})?"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?{_S_OPT}(?:{_MONTHS_EN})\b(?:,?{_S_OPT}\d{{4}})?"
+    rf"|\b(?:{_MONTHS_RU}|{_MONTHS_EN}){_S_OPT}\d{{4}}"
+    r"|\b[QК][1-4]\b"
+    rf"|(?i:\b(?:{_SOFTWARE}))[{_SP}]?v?\d+(?:\.\d+)*\b"
+    r"|\bv\d+(?:\.\d+)*\b"
+    r"|\b\d+\.\d+\.\d+\b"
+    r"|\b(?:19|20)\d{2}\.\d{2}(?:-[\w.]+)?"  # catalog versions "2025.06-demo.1"
+    r"|^[ \t>]*(?:[-*+][ \t]+)?(?:\*\*|__)?\d{1,2}[.)](?:\*\*|__)?(?=\s)"  # list markers, "**1.**"
+    r"|(?<=[,;:(][ \t])\d{1,2}[.)](?=[ \t]+[a-zа-яё*_])"  # inline: "есть: 1. перенести, 2. проверить"
+    rf"|(?i:\b(?:шаг|шага|шаге|этап|этапа|этапе|фаза|фазы|step|stage|phase|part|часть|пункт|item|неделя|week|день|day)){_S_OPT}\d{{1,2}}"
+    rf"(?:{_S_OPT}(?:из|of|/){_S_OPT}\d{{1,2}})?"
+    rf"|(?:№|#|(?i:\bid\b(?:{_S}[а-яё]+)?:?)|(?i:\bно?мер\b)){_S_OPT}\d+"
+    rf"|(?i:\b(?:recommendation|рекомендаци[яиюей]|resource|ресурс[ау]?|server|сервер[ау]?)){_S}\d{{3,}}\b"
+    rf"(?!{_S_OPT}(?:[₽$€%]|руб|RUB|USD|EUR|тыс|млн|k\b|vCPU|GB|ГБ))"
+    r"|\b\d+(?:-?(?:й|я|е|го|му|м|ый|ой|ий|ая|ое|th|st|nd|rd))\b",
+    re.MULTILINE,
+)
+
+_SCALE = re.compile(
+    _S_OPT + r"(?P<scale>тыс\.?|тысяч[аиеу]?|млн\.?|миллион(?:а|ов)?|млрд\.?|миллиард(?:а|ов)?|"
+    r"thousand|million|billion|mln|bn|k|K|M(?![A-Za-zБ]))(?![\w])\.?"
+)
+_SCALES = {"тыс": 1e3, "тысяч": 1e3, "thousand": 1e3, "k": 1e3, "млн": 1e6, "миллион": 1e6, "million": 1e6}
+_SCALES |= {"mln": 1e6, "m": 1e6, "млрд": 1e9, "миллиард": 1e9, "billion": 1e9, "bn": 1e9}
+
+# (pattern, kind, unit, factor to the fact's unit)
+_UNITS: list[tuple[str, str, str | None, float]] = [
+    (r"₽|руб(?:\.|лей|ля|ль)?(?!\w)|р\.(?!\w)|RUB|rub(?:les?)?|roubles?", "money", "RUB", 1),
+    (r"\$|USD|usd|долл(?:\.|ар(?:ов|а)?)?|dollars?", "money", "USD", 1),
+    (r"€|EUR|eur(?:os?)?|евро", "money", "EUR", 1),
+    (r"%|процент\w*|percent|pct|п\.\s?п\.|p\.p\.|percentage points?", "percent", "%", 1),
+    (r"ТБ|TB|Тб|TiB|терабайт\w*|terabytes?", "size", "GB", 1000),
+    (r"ГБ|GB|Гб|GiB|гигабайт\w*|gigabytes?", "size", "GB", 1),
+    (r"МБ|MB|Мб|MiB|мегабайт\w*|megabytes?", "size", "GB", 0.001),
+    (r"vCPU|vcpu|CPU|ядер|ядра|ядро|cores?|виртуальн\w+ процессор\w*", "cpu", "vCPU", 1),
+    (r"ч\.?(?!\w)|час(?:а|ов)?(?!\w)|h(?!\w)|hrs?(?!\w)|hours?|человеко-час\w*|person-hours?", "duration", "h", 1),
+    (r"дн(?:\.|я|ей)?(?!\w)|день|сут(?:ок|ки)?|days?|d(?!\w)", "duration", "day", 1),
+    (r"недел[ьюяи]\w*|weeks?", "duration", "day", 7),
+    (r"месяц(?:а|ев)?(?!\w)|мес\.(?!\w)|months?", "duration", "month", 1),
+    (r"раз(?:а)?(?!\w)|times(?!\w)|[×x](?!\w)", "ratio", "x", 1),
+    (r"узл(?:а|ов|ами)?|узел|nodes?", "count", "node", 1),
+    (r"альтернатив\w*|alternatives?|вариант\w*|options?", "count", "alternative", 1),
+    (r"шаг(?:а|ов)?|steps?|этап(?:а|ов)?", "count", "step", 1),
+    (r"рекомендац\w*|recommendations?", "count", "recommendation", 1),
+    (r"аномал\w*|anomal(?:y|ies)", "count", "anomaly", 1),
+    (
+        r"сервер(?:а|ов)?|servers?|ресурс(?:а|ов)?|resources?|инстанс\w*|instances?|машин\w*|VMs?|ВМ",
+        "count",
+        "resource",
+        1,
+    ),
+    (r"провайдер\w*|providers?", "count", "provider", 1),
+    (
+        r"шт\.?|IP-адрес\w*|IPs?|снимк\w*|snapshots?|сервис(?:а|ов)?|services?|диск(?:а|ов)?|disks?|"
+        r"кластер(?:а|ов)?|clusters?",
+        "count",
+        None,
+        1,
+    ),
+]
+_UNIT = re.compile(_S_OPT + "(?:" + "|".join(f"(?P<u{i}>{p})" for i, (p, *_) in enumerate(_UNITS)) + ")")
+_KOPECKS = re.compile(
+    _S_OPT + r"(?:₽|руб(?:\.|лей|ля|ль)?)" + _S_OPT + r"(?P<kop>\d{1,2})" + _S_OPT + r"коп(?:\.|еек|ейки|ейка)?"
+)
+_SCORE = re.compile(_S_OPT + r"(?:/|из|out of)" + _S_OPT + r"(?P<of>5|10)\b")
+_PERIOD = re.compile(
+    _S_OPT + r"(?:"
+    r"(?P<month>/" + _S_OPT + r"(?:мес(?:яц)?\.?|month|mo)\b|в" + _S + r"мес(?:яц)?\.?(?!\w)|per" + _S + r"month|"
+    r"a" + _S + r"month|monthly|ежемесячно|каждый" + _S + r"месяц)"
+    r"|(?P<year>/" + _S_OPT + r"(?:год|year|yr)\b|в" + _S + r"год(?!\w)|per" + _S + r"year|a" + _S + r"year|"
+    r"yearly|annually|ежегодно|за" + _S + r"год(?!\w)|в" + _S + r"годовом" + _S + r"выражении|per" + _S + r"annum)"
+    r"|(?P<day>/"
+    + _S_OPT
+    + r"(?:день|сут(?:ки)?|day)\b|в"
+    + _S
+    + r"(?:день|сутки)(?!\w)|per"
+    + _S
+    + r"day|a"
+    + _S
+    + r"day|daily|ежедневно)"
+    r"|(?P<hour>/"
+    + _S_OPT
+    + r"(?:час|ч|h|hour|hr)\b|в"
+    + _S
+    + r"час(?!\w)|per"
+    + _S
+    + r"hour|an"
+    + _S
+    + r"hour|hourly)"
+    r")",
+    re.IGNORECASE,
+)
+_PREFIX_CURRENCY = re.compile(r"(?P<cur>\$|€|₽|RUB|USD|EUR)" + _S_OPT + r"$")
+_APPROX = re.compile(
+    r"(?:≈|~|∼|около|примерно|приблизительно|порядка|почти|где-то|ориентировочно|more than|less than|более|менее|"
+    r"свыше|больше|меньше|up to|under|over|about|around|approximately|approx\.?|roughly|nearly|almost|some|"
+    r"circa|ca\.|≲|≳|<|>)" + _S_OPT + r"(?:\$|€|₽)?" + _S_OPT + r"$",
+    re.IGNORECASE,
+)
+_RANGE_JOIN = re.compile(_S_OPT + r"(?:[-–—]|до|to|and|и|or|или)" + _S_OPT + r"$", re.IGNORECASE)
+_GLUED_OK = re.compile(r"(?:GB|ГБ|Гб|TB|ТБ|MB|МБ|GiB|TiB|vCPU|CPU|k|K|M|ч|h|d|д|x|х|₽|р\.|kop|коп)(?![A-Za-zА-Яа-яЁё])")
+
+Kind = str  # money | percent | ratio | size | cpu | duration | count | score | number
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One stated figure."""
+
+    text: str  # as written, unit and period included
+    start: int
+    end: int
+    value: float  # in the fact's unit: scale applied, TB -> GB, weeks -> days
+    kind: Kind
+    unit: str | None  # currency code, "%", "GB", "vCPU", "h", "day", "month", "x"
+    period: str | None  # month | year | day | hour
+    precision: float  # half the last written digit's place, in `value`'s unit
+    round_place: float  # the place of the last non-zero digit of a whole number ("14 000" -> 1000), else 0
+    approx: bool = False
+    signed: bool = False  # an explicit + or − was written
+    in_range: bool = False
+    words: bool = False  # written in words
+
+    def to_dict(self) -> dict[str, object]:
+        return {"text": self.text, "value": self.value, "kind": self.kind, "unit": self.unit, "period": self.period}
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def has_digits(text: str) -> bool:
+    """Cheap pre-check for texts with no digits (they may still hold number words)."""
+    return _DIGIT.search(text) is not None
+
+
+def _parse(raw: str) -> tuple[float, int]:
+    """(value, decimals written) of one number in any accepted format."""
+    s = raw
+    for sp in _SP:
+        s = s.replace(sp, "")
+    if "e" in s.lower():
+        mantissa, _, exp = s.lower().partition("e")
+        mantissa = mantissa.replace(",", ".")
+        decimals = len(mantissa.partition(".")[2]) - int(exp)
+        return float(mantissa) * 10 ** int(exp), decimals
+    if s.count(".") >= 2 or ("." in s and "," in s and s.index(".") < s.index(",")):
+        s = s.replace(".", "").replace(",", ".")  # 1.234.567 / 14.252,74
+    elif "," in s and "." in s:
+        s = s.replace(",", "")  # 14,252.74
+    elif "," in s:
+        head, _, tail = s.rpartition(",")
+        # "1,234" / "12,500,000" group (English); "12,5" / "14 252,74" are Russian decimals.
+        grouped = len(tail) == 3 and (s.count(",") > 1 or len(head) <= 3) and raw == s
+        s = s.replace(",", "") if grouped else head.replace(",", "") + "." + tail
+    decimals = len(s.partition(".")[2])
+    return float(s), decimals
+
+
+def _round_place(value: float, decimals: int) -> float:
+    if decimals > 0 or value == 0 or not float(value).is_integer():
+        return 0.0
+    n, place = abs(int(value)), 1.0
+    while n % 10 == 0:
+        n //= 10
+        place *= 10
+    return place if place >= 10 else 0.0
+
+
+def _masked(text: str) -> str:
+    return _NOT_QUANTITIES.sub(lambda m: " " * len(m.group(0)), text)
+
+
+@dataclass
+class _Raw:
+    start: int
+    end: int
+    value: float
+    decimals: int
+    words: bool
+    signed: bool
+
+
+def _after_name(masked: str, hyphen: int) -> bool:
+    """Is the word before this hyphen a name ("s3-1", "web-01") rather than a number ("20-25")?"""
+    words = masked[:hyphen].split()
+    return bool(words) and hyphen > 0 and not masked[hyphen - 1].isspace() and any(ch.isalpha() for ch in words[-1])
+
+
+def _numbers(text: str, masked: str) -> list[_Raw]:
+    found: list[_Raw] = []
+    for m in _NUMBER.finditer(masked):
+        start, end = m.start(), m.end()
+        before = masked[start - 1] if start else ""
+        if before.isalnum() or (before and before in "_.,/") or (before == "-" and _after_name(masked, start - 1)):
+            continue  # the tail of an identifier ("web-1", "s3-1", "1/2", "x.5")
+        after = masked[end : end + 1]
+        if (after.isalpha() or after == "_") and _GLUED_OK.match(masked, end) is None:
+            continue  # "4o", "1a": part of a name
+        value, decimals = _parse(m.group("num"))
+        signed = False
+        if before and before in "-−+" and (start < 2 or not masked[start - 2].isalnum()):
+            joined = masked[: start - 1].rstrip(_SP)
+            if not joined[-1:].isdigit():  # "20–25" is a range, not −25
+                signed = True
+                value = -value if before != "+" else value
+                start -= 1
+        found.append(_Raw(start, end, value, decimals, False, signed))
+    for w in find_word_numbers(masked):
+        found.append(_Raw(w.start, w.end, w.value, 0, True, False))
+    found.sort(key=lambda r: r.start)
+    return found
+
+
+def _claim(text: str, masked: str, raw: _Raw) -> Claim | None:
+    start, end = raw.start, raw.end
+    value, decimals = raw.value, raw.decimals
+    kind: Kind = "number"
+    unit: str | None = None
+    factor = 1.0
+    scale = 1.0
+    if m := _KOPECKS.match(masked, end):
+        value += int(m.group("kop")) / 100 * (1 if value >= 0 else -1)
+        decimals, kind, unit, end = 2, "money", "RUB", m.end()
+    else:
+        if m := _SCALE.match(masked, end):
+            scale = _scale_of(m.group("scale"))
+            end = m.end()
+        if m := _SCORE.match(masked, end):
+            kind, unit, end = "score", f"/{m.group('of')}", m.end()
+        elif m := _UNIT.match(masked, end):
+            i = next(int(k[1:]) for k, v in m.groupdict().items() if v is not None)
+            _, kind, unit, factor = _UNITS[i]
+            end = m.end()
+        head = masked[max(0, start - 12) : start]
+        if kind == "number" and (p := _PREFIX_CURRENCY.search(head)):
+            kind, unit = "money", {"$": "USD", "€": "EUR", "₽": "RUB"}.get(p.group("cur"), p.group("cur"))
+            start -= len(p.group(0))
+            if m := _SCALE.match(masked, raw.end):  # "$14.3K"
+                scale = _scale_of(m.group("scale"))
+    period = None
+    if kind in ("money", "number") and (m := _PERIOD.match(masked, end)):
+        period = next(k for k in ("month", "year", "day", "hour") if m.group(k))
+        end = m.end()
+        if kind == "number" and scale == 1.0 and not raw.words:
+            kind = "money_bare"
+    if kind == "number" and raw.words and raw.value < 20:
+        return None  # "two options", «в два этапа»: words for small counts are prose
+    if kind == "count" and raw.words and raw.value < 20:
+        return None
+    before = masked[max(0, start - 24) : start]
+    approx = _APPROX.search(before) is not None
+    mult = scale * factor
+    precision = 0.5 * 10.0 ** (-decimals) * mult
+    return Claim(
+        text=text[start:end].strip(),
+        start=start,
+        end=end,
+        value=value * mult,
+        kind="money" if kind == "money_bare" else kind,
+        unit=unit,
+        period=period,
+        precision=precision,
+        round_place=max(_round_place(raw.value, decimals) * mult, mult if (scale > 1 and decimals == 0) else 0.0),
+        approx=approx,
+        signed=raw.signed,
+        words=raw.words,
+    )
+
+
+def _scale_of(word: str) -> float:
+    w = word.rstrip(".").lower()
+    for stem, value in (("тыс", 1e3), ("млрд", 1e9), ("миллиард", 1e9), ("млн", 1e6), ("миллион", 1e6)):
+        if w.startswith(stem):
+            return value
+    return _SCALES.get(w, 1.0)
+
+
+def _join_ranges(claims: list[Claim], masked: str) -> list[Claim]:
+    """ "20–25 тыс. ₽", "от 20 000 до 25 000 ₽": the left end takes the right end's scale and unit."""
+    out = list(claims)
+    for i in range(len(out) - 1):
+        left, right = out[i], out[i + 1]
+        between = masked[left.end : right.start]
+        if len(between.strip(_SP)) > 3 or not _RANGE_JOIN.search(between):
+            continue
+        if left.kind == "number" and right.kind != "number":
+            mult = _unit_multiplier(right)
+            out[i] = replace(
+                left,
+                value=left.value * mult,
+                precision=left.precision * mult,
+                round_place=left.round_place * mult,
+                kind=right.kind,
+                unit=right.unit,
+                period=right.period,
+                in_range=True,
+            )
+        elif left.kind == right.kind:
+            out[i] = replace(left, in_range=True, period=left.period or right.period)
+        else:
+            continue
+        out[i + 1] = replace(right, in_range=True)
+    return out
+
+
+def _unit_multiplier(claim: Claim) -> float:
+    """The scale and unit factor a claim applied, read back from its text ("25 тыс. ₽" -> 1000)."""
+    m = _SCALE.search(claim.text)
+    mult = _scale_of(m.group("scale")) if m else 1.0
+    for pattern, kind, _unit, factor in _UNITS:
+        if kind == claim.kind and factor != 1 and re.search(pattern, claim.text):
+            return mult * factor
+    return mult
+
+
+def extract_claims(text: str) -> list[Claim]:
+    """Every figure `text` states, in order."""
+    masked = _masked(text)
+    claims = [c for raw in _numbers(text, masked) if (c := _claim(text, masked, raw)) is not None]
+    claims = _drop_overlaps(claims)
+    kept = [y for c in claims if (y := _year_or_claim(c)) is not None]
+    return _join_ranges(kept, masked)
+
+
+def _drop_overlaps(claims: list[Claim]) -> list[Claim]:
+    out: list[Claim] = []
+    for c in claims:
+        if out and c.start < out[-1].end:
+            continue
+        out.append(c)
+    return out
+
+
+def _year_or_claim(c: Claim) -> Claim | None:
+    """A bare whole number from 1990 to 2100 with no unit is a year ("в 2025 году", "since 2024")."""
+    is_year = c.kind == "number" and c.period is None and 1990 <= c.value <= 2100 and float(c.value).is_integer()
+    return None if is_year and c.text.isdigit() else c

@@ -1,0 +1,340 @@
+"""Matching by meaning: a claim traces only to a fact of a compatible kind, unit, currency and
+period, through declared conversions only.
+
+- money: same currency; month ↔ year ×12; a claim with no period matches a fact of any period as
+  it is; a day figure only a day fact (never ×30: the unit confusion the old agent made). A claim
+  with no currency (a table cell) matches money in any currency, as it is.
+- percent: declared percent facts, or the ratio of a declared pair (savings / current cost);
+  ratio ("в 1,6 раза", "3×"): a declared pair's ratio, either way round.
+- size (TB/MB → GB), CPU, durations (weeks → days), counts, scores: facts of that kind.
+- a bare number: a fact of any kind with that value; 12 and 730 are the declared conversions.
+- what a sentence says the figure is ("сейчас", "после переезда", "экономия", "down from") must
+  agree with the fact's name: current cost, target cost and savings are never interchangeable.
+
+Tolerance follows the claim's own precision (half its last written digit); a round number
+("14 000", "15 тыс.") may round to its last non-zero place, capped at 2 % of its value, or 10 %
+with an approximation marker (≈, около, about…).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .claims import Claim, extract_claims
+from .facts import Fact
+
+# Fact-name pairs whose ratio a / b is a citable percentage ("63,5 % дешевле") or multiple ("в 2,7 раза").
+RATIO_PAIRS: tuple[tuple[str, str], ...] = (
+    ("savings.monthly", "cost.current.monthly"),
+    ("cost.target.monthly", "cost.current.monthly"),
+    ("cost.current.monthly", "cost.target.monthly"),
+    ("savings.potential.monthly", "spend.run_rate.monthly"),
+    ("savings.potential.monthly", "inventory.cost.monthly"),
+)
+CONVERSIONS = {12.0: "months_per_year", 730.0: "hours_per_month"}
+_CONVERSION_UNITS = {
+    12.0: {("number", None), ("ratio", "x"), ("duration", "month")},
+    730.0: {("number", None), ("duration", "h")},
+}
+APPROX_CAP = 0.10
+ROUND_CAP = 0.02
+RATIO_CAP = 0.10
+_EPS = 1e-9
+# Money facts keep kopecks; a figure written with them may be off by the fact's own rounding.
+_FACT_ROUNDING = 0.005
+
+# What a clause says a money figure is, and the fact names that may back it.
+_CUES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
+    (
+        "savings",
+        re.compile(r"эконом\w*|сбереж\w*|выгод\w*|save[sd]?|saving\w*|cheaper by|дешевле на", re.I),
+        ("savings", "delta", "alternatives.delta"),
+    ),
+    (
+        "target",
+        re.compile(
+            r"после\w*|будет|станет|обойд\w*|would|will|after|new\b|target|целев\w*"
+            r"|\bна (?-i:[A-ZА-Я])|\bat (?-i:[A-Z])",
+            re.I,
+        ),
+        ("cost.target", "alternatives", "target", "prices"),
+    ),
+    (
+        "current",
+        re.compile(
+            r"сейчас|текущ\w*|сегодня|now|currently|today|current\w*|вместо|instead of|down from|was|было|платите",
+            re.I,
+        ),
+        ("cost.current", "resource.cost"),
+    ),
+)
+_CLAUSE_END = re.compile(r"[.;!?\n,:—–()|]|\b(?:vs\.?|versus|против|а не|compared to|по сравнению с)\b")
+# What a clause says a percentage is about.
+_PERCENT_CUES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(r"\bCPU\b|ЦП|процессор\w*", re.I), ("snapshot.cpu", "target.cpu", "advice.rollback")),
+    (re.compile(r"\bRAM\b|памят\w*|memory|ОЗУ", re.I), ("snapshot.ram",)),
+    (
+        re.compile(r"эконом\w*|дешевле|cheaper|save[sd]?|saving\w*|less|меньше", re.I),
+        ("savings", "delta_pct", "alternatives.delta_pct"),
+    ),
+)
+# Words after a figure that say what it was ("… today", "… of savings"); words that introduce the
+# next figure ("вместо", "down from") are not read after one.
+_TAIL_CUES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
+    ("savings", re.compile(r"^\W*(?:of |in )?(?:экономи\w*|savings?|saved)", re.I), _CUES[0][2]),
+    ("target", re.compile(r"^\W*(?:после\w*|after)", re.I), _CUES[1][2]),
+    ("current", re.compile(r"^\W*(?:сейчас|сегодня|now|today|currently|at the moment)", re.I), _CUES[2][2]),
+)
+_DIGITS = re.compile(r"\d")
+
+
+# Which count facts a counted noun may back (claims.py names the noun).
+_COUNT_NAMES: dict[str, tuple[str, ...]] = {
+    "node": ("spec.nodes", "quantity"),
+    "alternative": ("alternatives.count",),
+    "step": ("plan.steps.count",),
+    "recommendation": ("recommendations.",),
+    "anomaly": ("anomalies.",),
+    "resource": ("resources.count", "inventory"),
+    "provider": ("providers.count",),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TracedClaim:
+    claim: Claim
+    traced: bool
+    fact: Fact | None = None
+    derivation: str | None = (
+        None  # exact | rounded | approx | yearly_x12 | monthly_div12 | ratio | percent_of_pair | conversion
+    )
+    reason: str | None = None  # why untraced: no_fact | wrong_subject
+
+    @property
+    def source(self) -> str | None:
+        return self.fact.name if self.fact else (self.derivation if self.traced else None)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            **self.claim.to_dict(),
+            "traced": self.traced,
+            "source": self.source,
+            "derivation": self.derivation,
+        }
+        if self.fact is not None:
+            out["path"] = self.fact.path
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass(frozen=True)
+class Grounding:
+    numbers: list[TracedClaim] = field(default_factory=list)
+
+    @property
+    def untraced(self) -> list[TracedClaim]:
+        return [n for n in self.numbers if not n.traced]
+
+    @property
+    def ok(self) -> bool:
+        return not self.untraced
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "checked": len(self.numbers),
+            "untraced": [n.claim.text for n in self.untraced],
+            "numbers": [n.to_dict() for n in self.numbers],
+        }
+
+
+class _Sorted:
+    """Facts of one key sorted by absolute value: each lookup is a bisect."""
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+        self.facts: list[Fact] = []
+
+    def build(self, items: Iterable[tuple[float, Fact]]) -> _Sorted:
+        pairs = sorted(items, key=lambda p: p[0])
+        self.values = [p[0] for p in pairs]
+        self.facts = [p[1] for p in pairs]
+        return self
+
+    def between(self, lo: float, hi: float) -> Iterable[Fact]:
+        i = bisect.bisect_left(self.values, lo)
+        while i < len(self.values) and self.values[i] <= hi:
+            yield self.facts[i]
+            i += 1
+
+
+class FactIndex:
+    """Facts grouped by what a claim may match: (kind, unit, period)."""
+
+    def __init__(self, facts: Sequence[Fact]):
+        groups: dict[tuple[str, str | None, str | None], list[tuple[float, Fact]]] = {}
+        every: list[tuple[float, Fact]] = []
+        by_name: dict[str, list[Fact]] = {}
+        for f in facts:
+            groups.setdefault((f.kind, f.unit, f.period), []).append((abs(f.value), f))
+            groups.setdefault((f.kind, None, None), []).append((abs(f.value), f))
+            if f.kind == "money":
+                groups.setdefault(("money", "*", f.period), []).append((abs(f.value), f))
+            every.append((abs(f.value), f))
+            by_name.setdefault(f.name, []).append(f)
+        ratios: list[tuple[float, Fact]] = []
+        for num, den in RATIO_PAIRS:
+            for a in by_name.get(num, ()):
+                for b in by_name.get(den, ()):
+                    if a.unit == b.unit and b.value and a.value:
+                        name = f"{a.name} / {b.name}"
+                        path = f"{a.path} / {b.path}"
+                        ratios.append((abs(a.value / b.value), Fact(a.value / b.value, "ratio", name, "x", None, path)))
+        self._groups = {k: _Sorted().build(v) for k, v in groups.items()}
+        self._every = _Sorted().build(every)
+        self._ratios = _Sorted().build(ratios)
+
+    def group(self, kind: str, unit: str | None, period: str | None) -> _Sorted | None:
+        return self._groups.get((kind, unit, period))
+
+    @property
+    def every(self) -> _Sorted:
+        return self._every
+
+    @property
+    def ratios(self) -> _Sorted:
+        return self._ratios
+
+
+def _tolerance(c: Claim) -> float:
+    v = abs(c.value)
+    if c.round_place:  # "14 000", "15 тыс.": may be rounded to that place, within a cap
+        cap = APPROX_CAP if c.approx else ROUND_CAP
+        tol = max(c.precision, min(c.round_place if c.approx else c.round_place / 2, cap * v))
+    elif c.approx:  # "≈ 37,4 %": one unit of the last digit either way
+        tol = max(c.precision, min(2 * c.precision, APPROX_CAP * v))
+    else:
+        tol = c.precision
+    if c.kind == "ratio":
+        tol = min(tol, RATIO_CAP * v)
+    return tol + _EPS
+
+
+def _head(text: str, c: Claim, floor: int) -> str:
+    """The claim's clause before it, from after the previous figure (whose words are its own)."""
+    head = text[max(floor, c.start - 80) : c.start]
+    cut = max((m.end() for m in _CLAUSE_END.finditer(head)), default=0)
+    return head[cut:]
+
+
+def _cue(text: str, c: Claim, floor: int) -> tuple[str, tuple[str, ...]] | None:
+    """The word saying what the figure is: right after it ("… today"), else the nearest before it."""
+    tail = text[c.end : c.end + 30]
+    stop = _CLAUSE_END.search(tail) or _DIGITS.search(tail)
+    tail = tail[: stop.start()] if stop else tail
+    for family, pattern, names in _TAIL_CUES:
+        if pattern.search(tail):
+            return family, names
+    head = _head(text, c, floor)
+    best: tuple[int, str, tuple[str, ...]] | None = None
+    for family, pattern, names in _CUES:
+        for m in pattern.finditer(head):
+            if best is None or m.end() > best[0]:
+                best = (m.end(), family, names)
+    return (best[1], best[2]) if best is not None else None
+
+
+_SENTENCE_PART = re.compile(r"[.;!?\n,()|]")
+
+
+def _percent_cue(text: str, c: Claim, floor: int) -> tuple[str, ...] | None:
+    """ "CPU p95 — 68 %", "на 63,5 % дешевле": the words around a percentage within its clause."""
+    head = text[max(floor, c.start - 40) : c.start]
+    head = head[max((m.end() for m in _SENTENCE_PART.finditer(head)), default=0) :]
+    tail = text[c.end : c.end + 20]
+    stop = _SENTENCE_PART.search(tail) or _DIGITS.search(tail)
+    around = head + " " + (tail[: stop.start()] if stop else tail)
+    for pattern, names in _PERCENT_CUES:
+        if pattern.search(around):
+            return names
+    return None
+
+
+def _fits(f: Fact, names: tuple[str, ...] | None) -> bool:
+    return names is None or f.name.startswith(names) or any(n in f.name for n in names if "." in n)
+
+
+def _candidates(c: Claim, idx: FactIndex) -> list[tuple[str, _Sorted | None, float]]:
+    """(derivation, facts, factor): the claim's value ÷ factor must match a fact of the group."""
+    if c.kind == "money":
+        cur = c.unit or "*"
+        if c.period == "month":
+            return [
+                ("exact", idx.group("money", cur, "month"), 1),
+                ("yearly_div12", idx.group("money", cur, "year"), 1 / 12),
+            ]
+        if c.period == "year":
+            return [
+                ("exact", idx.group("money", cur, "year"), 1),
+                ("monthly_x12", idx.group("money", cur, "month"), 12),
+            ]
+        if c.period in ("day", "hour"):
+            return [("exact", idx.group("money", cur, c.period), 1)]
+        return [(f"exact_{p}", idx.group("money", cur, p), 1.0) for p in ("month", "year", "range", "day", None)] + [
+            ("monthly_x12", idx.group("money", cur, "month"), 12)
+        ]
+    if c.kind == "percent":
+        return [("exact", idx.group("percent", None, None), 1), ("percent_of_pair", idx.ratios, 100)]
+    if c.kind == "ratio":
+        return [("ratio", idx.ratios, 1)]
+    if c.kind in ("size", "cpu", "count", "score"):
+        return [("exact", idx.group(c.kind, None, None), 1)]
+    if c.kind == "duration":
+        return [("exact", idx.group("duration", c.unit, None), 1)]
+    return [("exact", idx.every, 1)]
+
+
+def _trace_one(text: str, c: Claim, idx: FactIndex, floor: int = 0) -> TracedClaim:
+    v, tol = abs(c.value), _tolerance(c)
+    if v in CONVERSIONS and not c.signed and (c.kind, c.unit) in _CONVERSION_UNITS[v]:
+        return TracedClaim(c, True, None, "conversion")
+    names: tuple[str, ...] | None = None
+    if c.kind == "money":
+        cue = _cue(text, c, floor)
+        names = cue[1] if cue else None
+    elif c.kind == "percent":
+        names = _percent_cue(text, c, floor)
+    elif c.kind == "count" and c.unit:
+        names = _COUNT_NAMES.get(c.unit)
+    wrong_subject = False
+    for derivation, group, factor in _candidates(c, idx):
+        if group is None:
+            continue
+        lo, hi = (v - tol) / factor, (v + tol) / factor
+        slack = _FACT_ROUNDING / factor if c.kind == "money" else 0.0
+        for f in group.between(lo - slack, hi + slack):
+            if c.signed and (f.value < 0) != (c.value < 0) and c.kind != "percent":
+                continue
+            if not _fits(f, names):
+                wrong_subject = True
+                continue
+            name = derivation if not derivation.startswith("exact") else ("rounded" if c.round_place else "exact")
+            if c.approx and name in ("exact", "rounded"):
+                name = "approx"
+            return TracedClaim(c, True, f, name)
+    return TracedClaim(c, False, None, None, "wrong_subject" if wrong_subject else "no_fact")
+
+
+def trace(text: str, facts: Sequence[Fact] | FactIndex) -> Grounding:
+    """Trace every claim of `text` to `facts` (typed; see facts.py)."""
+    claims = extract_claims(text)
+    if not claims:
+        return Grounding([])
+    idx = facts if isinstance(facts, FactIndex) else FactIndex(facts)
+    floors = [0, *(c.end for c in claims[:-1])]
+    return Grounding([_trace_one(text, c, idx, floor) for c, floor in zip(claims, floors, strict=True)])
