@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-Lang = Literal["ru", "en"]
+from .numbers import Lang
 
 MESSAGES: dict[str, dict[Lang, str]] = {
     # Put right after a figure that no tool backs.
