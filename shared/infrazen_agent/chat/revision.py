@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,7 +54,7 @@ async def check_answer(
     facts: Sequence[Fact],
     *,
     lang: str,
-    reask: Any = None,
+    reask: Callable[[list[dict[str, Any]]], Awaitable[str]] | None = None,
     scope: str = "recommendation",
     pack: dict[str, Any] | None = None,
     state: TurnState | None = None,

@@ -372,14 +372,7 @@ class ChatService:
         reask = None
         if mode == "online" and status == "complete":
             gateway = get_gateway(self.runtime)
-            meta = CallMeta(
-                tenant_id=principal.tenant_id,
-                user_id=principal.user_id,
-                scenario=session.scenario,
-                session_id=session.id,
-                turn_id=turn_id,
-                request_id=request_id,
-            )
+            meta = _meta(principal, session, turn_id, request_id)
 
             async def reask(messages: list[dict[str, Any]]) -> str:
                 done = await gateway.complete(messages, meta=meta, temperature=0.0, max_tokens=1200)
@@ -422,14 +415,7 @@ class ChatService:
             messages = build_messages(
                 scope=session.scope, language=language, pack=pack, history=recent, user_content=user
             )
-            meta = CallMeta(
-                tenant_id=principal.tenant_id,
-                user_id=principal.user_id,
-                scenario=session.scenario,
-                session_id=session.id,
-                turn_id=turn_id,
-                request_id=request_id,
-            )
+            meta = _meta(principal, session, turn_id, request_id)
             loop = AgentLoop(gateway, registry)
             try:
                 await loop.run(
@@ -581,6 +567,18 @@ class ChatService:
             },
         )
         return pack
+
+
+def _meta(principal: Principal, session: ChatSession, turn_id: str, request_id: str | None) -> CallMeta:
+    """The ledger's view of a model call made for this turn (the answer, or its re-ask)."""
+    return CallMeta(
+        tenant_id=principal.tenant_id,
+        user_id=principal.user_id,
+        scenario=session.scenario,
+        session_id=session.id,
+        turn_id=turn_id,
+        request_id=request_id,
+    )
 
 
 def _replayed(row: dict[str, Any], client_message_id: str) -> Event:

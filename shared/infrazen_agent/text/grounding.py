@@ -7,15 +7,10 @@ that model holds, by kind, currency and period.
 from __future__ import annotations
 
 from ..agent.grounding import Fact
-from ..agent.grounding.facts import Keys, Named, Quantity, Text, declare, facts_of
+from ..agent.grounding.facts import Keys, Named, Quantity, Text, declare, facts_of, percent
 from ..data.model import Spec
 from ..tools import facts as _tool_facts  # noqa: F401 - declares the facts of `Spec`
 from .model import Effort, Facts
-
-
-def _pct(name: str) -> Quantity:
-    return Quantity("percent", name, "%")
-
 
 declare(
     Effort,
@@ -30,13 +25,13 @@ declare(
     target_monthly=Named("cost.target"),
     monthly_savings=Named("savings"),
     yearly_savings=Named("savings"),
-    savings_percent=_pct("savings.percent"),
+    savings_percent=percent("savings.percent"),
     target_quantity=Quantity("count", "target.quantity"),
-    cpu_avg_pct=_pct("snapshot.cpu_avg"),
-    cpu_p95_pct=_pct("snapshot.cpu_p95"),
-    ram_p95_pct=_pct("snapshot.ram_p95"),
+    cpu_avg_pct=percent("snapshot.cpu_avg"),
+    cpu_p95_pct=percent("snapshot.cpu_p95"),
+    ram_p95_pct=percent("snapshot.ram_p95"),
     snapshot_window_days=Quantity("duration", "snapshot.window_days", "day"),
-    projected_cpu_p95_pct=_pct("target.cpu_p95_projected"),
+    projected_cpu_p95_pct=percent("target.cpu_p95_projected"),
     age_days=Quantity("duration", "resource.age_days", "day"),
     days_unused=Quantity("duration", "resource.days_unused", "day"),
     effort=Named("effort"),

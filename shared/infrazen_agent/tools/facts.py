@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..agent.grounding.facts import Fact, Keys, Length, Named, Quantity, Text, declare, facts_of
+from ..agent.grounding.facts import Fact, Keys, Length, Named, Quantity, Text, declare, facts_of, percent
 from ..data.equivalence import Parity
 from ..data.model import Spec
 from . import analytics as an
@@ -20,11 +20,6 @@ from . import planning as pl
 from . import pricing as pr
 from . import recommendations as rc
 from .common import RangeView, ResourceView
-
-
-def _pct(name: str) -> Quantity:
-    return Quantity("percent", name, "%")
-
 
 declare(
     Spec,
@@ -52,10 +47,10 @@ declare(inv.ResourceOut, resource=Named("resource"))
 declare(
     inv.SnapshotOut,
     window_days=Quantity("duration", "snapshot.window_days", "day"),
-    cpu_avg_pct=_pct("snapshot.cpu_avg"),
-    cpu_p95_pct=_pct("snapshot.cpu_p95"),
-    ram_avg_pct=_pct("snapshot.ram_avg"),
-    ram_p95_pct=_pct("snapshot.ram_p95"),
+    cpu_avg_pct=percent("snapshot.cpu_avg"),
+    cpu_p95_pct=percent("snapshot.cpu_p95"),
+    ram_avg_pct=percent("snapshot.ram_avg"),
+    ram_p95_pct=percent("snapshot.ram_p95"),
     net_in_gb=Quantity("size", "snapshot.net_in_gb", "GB"),
     net_out_gb=Quantity("size", "snapshot.net_out_gb", "GB"),
 )
@@ -63,7 +58,7 @@ declare(
 declare(
     pr.Alternative,
     quantity=Quantity("count", "quantity"),
-    delta_pct=_pct("delta_pct"),
+    delta_pct=percent("delta_pct"),
     unit_price=Named("unit_price"),
     delta=Named("delta"),
 )
@@ -86,14 +81,14 @@ declare(
     target_monthly=Named("cost.target"),
     savings_monthly=Named("savings"),
     savings_yearly=Named("savings"),
-    savings_pct=_pct("savings.percent"),
+    savings_pct=percent("savings.percent"),
     evidence=Keys(
         {
             "target_unit_price": Quantity("money", "target.unit_price", period="month"),
             "quantity": Quantity("count", "target.quantity"),
-            "cpu_avg_pct": _pct("snapshot.cpu_avg"),
-            "cpu_p95_pct": _pct("snapshot.cpu_p95"),
-            "ram_p95_pct": _pct("snapshot.ram_p95"),
+            "cpu_avg_pct": percent("snapshot.cpu_avg"),
+            "cpu_p95_pct": percent("snapshot.cpu_p95"),
+            "ram_p95_pct": percent("snapshot.ram_p95"),
             "window_days": Quantity("duration", "snapshot.window_days", "day"),
             "days_stopped": Quantity("duration", "resource.days_stopped", "day"),
             "days_unused": Quantity("duration", "resource.days_unused", "day"),
@@ -132,7 +127,7 @@ declare(
     steps=Length("plan.steps.count", inner="plan.steps"),
 )
 # analytics
-declare(an.Share, amount=Named("amount"), pct=_pct("share"))
+declare(an.Share, amount=Named("amount"), pct=percent("share"))
 declare(
     an.OverviewOut,
     range=Named("range"),
@@ -140,7 +135,7 @@ declare(
     average_daily=Named("spend.average"),
     run_rate_monthly=Named("spend.run_rate"),
     previous_total=Named("spend.previous"),
-    change_pct=_pct("spend.change"),
+    change_pct=percent("spend.change"),
     inventory_monthly=Named("inventory.cost"),
     resources=Quantity("count", "resources.count"),
     providers=Quantity("count", "providers.count"),
@@ -155,7 +150,7 @@ declare(an.Point, days=Quantity("duration", "days", "day"), amount=Quantity("mon
 declare(
     an.GroupSeries,
     total=Named("spend"),
-    pct=_pct("share"),
+    pct=percent("share"),
     amounts=Quantity("money", "spend.points", period="range"),
 )
 declare(
@@ -165,15 +160,15 @@ declare(
     average_daily=Named("spend.average"),
     points=Length("trend.points.count", inner="trend.points"),
     groups=Named("trend.groups"),
-    first_half_vs_second_half_pct=_pct("trend.halves_change"),
-    slope_pct_per_month=_pct("trend.slope_per_month"),
+    first_half_vs_second_half_pct=percent("trend.halves_change"),
+    slope_pct_per_month=percent("trend.slope_per_month"),
 )
 declare(
     an.BreakdownItem,
     amount=Named("spend"),
-    pct=_pct("share"),
+    pct=percent("share"),
     previous=Named("spend.previous"),
-    change_pct=_pct("spend.change"),
+    change_pct=percent("spend.change"),
 )
 declare(
     an.BreakdownOut,
@@ -183,7 +178,7 @@ declare(
     other=Named("breakdown.other"),
     previous_total=Named("spend.previous"),
 )
-declare(an.AnomalyView, amount=Named("spend"), expected=Named("spend.expected"), deviation_pct=_pct("deviation"))
+declare(an.AnomalyView, amount=Named("spend"), expected=Named("spend.expected"), deviation_pct=percent("deviation"))
 declare(
     an.AnomaliesOut,
     range=Named("range"),

@@ -78,8 +78,18 @@ _SCALE = re.compile(
     _S_OPT + r"(?P<scale>тыс\.?|тысяч[аиеу]?|млн\.?|миллион(?:а|ов)?|млрд\.?|миллиард(?:а|ов)?|"
     r"thousand|million|billion|mln|bn|k|K|M(?![A-Za-zБ]))(?![\w])\.?"
 )
-_SCALES = {"тыс": 1e3, "тысяч": 1e3, "thousand": 1e3, "k": 1e3, "млн": 1e6, "миллион": 1e6, "million": 1e6}
-_SCALES |= {"mln": 1e6, "m": 1e6, "млрд": 1e9, "миллиард": 1e9, "billion": 1e9, "bn": 1e9}
+# By how the word starts: "тыс."/"тысячи", "млн"/"миллиона", "k", "M"/"mln"/"million", "bn"/"billion".
+_SCALES: tuple[tuple[str, float], ...] = (
+    ("тыс", 1e3),
+    ("млрд", 1e9),
+    ("миллиард", 1e9),
+    ("млн", 1e6),
+    ("миллион", 1e6),
+    ("thousand", 1e3),
+    ("k", 1e3),
+    ("b", 1e9),
+    ("m", 1e6),
+)
 
 # (pattern, kind, unit, factor to the fact's unit)
 _UNITS: list[tuple[str, str, str | None, float]] = [
@@ -173,6 +183,7 @@ class Claim:
     unit: str | None  # currency code, "%", "GB", "vCPU", "h", "day", "month", "x"
     period: str | None  # month | year | day | hour
     precision: float  # half the last written digit's place, in `value`'s unit
+    multiplier: float  # the scale word and unit factor applied ("25 тыс." -> 1000, "2 ТБ" -> 1000)
     round_place: float  # the place of the last non-zero digit of a whole number ("14 000" -> 1000), else 0
     approx: bool = False
     signed: bool = False  # an explicit + or − was written
@@ -293,18 +304,14 @@ def _claim(text: str, masked: str, raw: _Raw) -> Claim | None:
         if kind == "number" and (p := _PREFIX_CURRENCY.search(head)):
             kind, unit = "money", {"$": "USD", "€": "EUR", "₽": "RUB"}.get(p.group("cur"), p.group("cur"))
             start -= len(p.group(0))
-            if m := _SCALE.match(masked, raw.end):  # "$14.3K"
-                scale = _scale_of(m.group("scale"))
     period = None
     if kind in ("money", "number") and (m := _PERIOD.match(masked, end)):
         period = next(k for k in ("month", "year", "day", "hour") if m.group(k))
         end = m.end()
         if kind == "number" and scale == 1.0 and not raw.words:
-            kind = "money_bare"
-    if kind == "number" and raw.words and raw.value < 20:
+            kind = "money"  # "14 252,74 в месяц": money in no stated currency
+    if raw.words and raw.value < 20 and kind in ("number", "count"):
         return None  # "two options", «в два этапа»: words for small counts are prose
-    if kind == "count" and raw.words and raw.value < 20:
-        return None
     before = masked[max(0, start - 24) : start]
     approx = _APPROX.search(before) is not None
     mult = scale * factor
@@ -314,10 +321,11 @@ def _claim(text: str, masked: str, raw: _Raw) -> Claim | None:
         start=start,
         end=end,
         value=value * mult,
-        kind="money" if kind == "money_bare" else kind,
+        kind=kind,
         unit=unit,
         period=period,
         precision=precision,
+        multiplier=mult,
         round_place=max(_round_place(raw.value, decimals) * mult, mult if (scale > 1 and decimals == 0) else 0.0),
         approx=approx,
         signed=raw.signed,
@@ -327,10 +335,7 @@ def _claim(text: str, masked: str, raw: _Raw) -> Claim | None:
 
 def _scale_of(word: str) -> float:
     w = word.rstrip(".").lower()
-    for stem, value in (("тыс", 1e3), ("млрд", 1e9), ("миллиард", 1e9), ("млн", 1e6), ("миллион", 1e6)):
-        if w.startswith(stem):
-            return value
-    return _SCALES.get(w, 1.0)
+    return next((value for stem, value in _SCALES if w.startswith(stem)), 1.0)
 
 
 def _join_ranges(claims: list[Claim], masked: str) -> list[Claim]:
@@ -342,12 +347,13 @@ def _join_ranges(claims: list[Claim], masked: str) -> list[Claim]:
         if len(between.strip(_SP)) > 3 or not _RANGE_JOIN.search(between):
             continue
         if left.kind == "number" and right.kind != "number":
-            mult = _unit_multiplier(right)
+            mult = right.multiplier
             out[i] = replace(
                 left,
                 value=left.value * mult,
                 precision=left.precision * mult,
                 round_place=left.round_place * mult,
+                multiplier=left.multiplier * mult,
                 kind=right.kind,
                 unit=right.unit,
                 period=right.period,
@@ -359,16 +365,6 @@ def _join_ranges(claims: list[Claim], masked: str) -> list[Claim]:
             continue
         out[i + 1] = replace(right, in_range=True)
     return out
-
-
-def _unit_multiplier(claim: Claim) -> float:
-    """The scale and unit factor a claim applied, read back from its text ("25 тыс. ₽" -> 1000)."""
-    m = _SCALE.search(claim.text)
-    mult = _scale_of(m.group("scale")) if m else 1.0
-    for pattern, kind, _unit, factor in _UNITS:
-        if kind == claim.kind and factor != 1 and re.search(pattern, claim.text):
-            return mult * factor
-    return mult
 
 
 def extract_claims(text: str) -> list[Claim]:

@@ -89,6 +89,10 @@ Spec = Quantity | Named | Length | Keys | Text
 _DECLARED: dict[type[BaseModel], dict[str, Spec]] = {}
 
 
+def percent(name: str) -> Quantity:
+    return Quantity("percent", name, "%")
+
+
 def declare(model: type[BaseModel], **fields: Spec) -> None:
     unknown = set(fields) - set(model.model_fields)
     if unknown:
@@ -112,22 +116,14 @@ def _is_number(value: Any) -> bool:
 
 
 @cache
-def _shape(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
-    """(the model inside an annotation, whether it is a list of it)."""
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model inside an annotation (`X`, `X | None`, `list[X]`), if any."""
     origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        for arg in typing.get_args(annotation):
-            if arg is not type(None):
-                model, many = _shape(arg)
-                if model is not None:
-                    return model, many
-        return None, False
-    if origin in (list, tuple):
-        args = typing.get_args(annotation)
-        return (_shape(args[0])[0] if args else None), True
+    if origin in (typing.Union, types.UnionType, list, tuple):
+        return next((m for arg in typing.get_args(annotation) if (m := _model_in(arg)) is not None), None)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation, False
-    return None, False
+        return annotation
+    return None
 
 
 def _money_fact(data: Any, name: str, path: str) -> Fact | None:
@@ -143,9 +139,7 @@ def _money_fact(data: Any, name: str, path: str) -> Fact | None:
 def _currency_of(data: Any) -> str | None:
     """The currency of bare money floats in an output: its `currency` key or its first Money."""
     if isinstance(data, Mapping):
-        if isinstance(data.get("currency"), str) and not _is_number(data.get("amount")):
-            return str(data["currency"])
-        if _is_number(data.get("amount")) and isinstance(data.get("currency"), str):
+        if isinstance(data.get("currency"), str):
             return str(data["currency"])
         for value in data.values():
             if isinstance(value, Mapping | list) and (found := _currency_of(value)):
@@ -216,7 +210,7 @@ def _walk(model: type[BaseModel], data: Any, prefix: str, path: str, currency: s
             continue
         if isinstance(spec, Length) and isinstance(value, list):
             out.append(Fact(float(len(value)), "count", _join(prefix, spec.name), None, None, f"{where}.length"))
-        child, _many = _shape(cast(Any, info.annotation))
+        child = _model_in(cast(Any, info.annotation))
         if child is None:
             continue
         local = (

@@ -35,8 +35,8 @@ RATIO_PAIRS: tuple[tuple[str, str], ...] = (
     ("savings.potential.monthly", "spend.run_rate.monthly"),
     ("savings.potential.monthly", "inventory.cost.monthly"),
 )
-CONVERSIONS = {12.0: "months_per_year", 730.0: "hours_per_month"}
-_CONVERSION_UNITS = {
+# The declared constants a figure may be, by how it may be written: months per year, hours per month.
+CONVERSIONS = {
     12.0: {("number", None), ("ratio", "x"), ("duration", "month")},
     730.0: {("number", None), ("duration", "h")},
 }
@@ -48,28 +48,28 @@ _EPS = 1e-9
 _FACT_ROUNDING = 0.005
 
 # What a clause says a money figure is, and the fact names that may back it.
-_CUES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
+_SAVINGS = ("savings", "delta", "alternatives.delta")
+_TARGET = ("cost.target", "alternatives", "target", "prices")
+_CURRENT = ("cost.current", "resource.cost")
+_CUES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (
-        "savings",
         re.compile(r"эконом\w*|сбереж\w*|выгод\w*|save[sd]?|saving\w*|cheaper by|дешевле на", re.I),
-        ("savings", "delta", "alternatives.delta"),
+        _SAVINGS,
     ),
     (
-        "target",
         re.compile(
             r"после\w*|будет|станет|обойд\w*|would|will|after|new\b|target|целев\w*"
             r"|\bна (?-i:[A-ZА-Я])|\bat (?-i:[A-Z])",
             re.I,
         ),
-        ("cost.target", "alternatives", "target", "prices"),
+        _TARGET,
     ),
     (
-        "current",
         re.compile(
             r"сейчас|текущ\w*|сегодня|now|currently|today|current\w*|вместо|instead of|down from|was|было|платите",
             re.I,
         ),
-        ("cost.current", "resource.cost"),
+        _CURRENT,
     ),
 )
 _CLAUSE_END = re.compile(r"[.;!?\n,:—–()|]|\b(?:vs\.?|versus|против|а не|compared to|по сравнению с)\b")
@@ -84,10 +84,10 @@ _PERCENT_CUES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 )
 # Words after a figure that say what it was ("… today", "… of savings"); words that introduce the
 # next figure ("вместо", "down from") are not read after one.
-_TAIL_CUES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
-    ("savings", re.compile(r"^\W*(?:of |in )?(?:экономи\w*|savings?|saved)", re.I), _CUES[0][2]),
-    ("target", re.compile(r"^\W*(?:после\w*|after)", re.I), _CUES[1][2]),
-    ("current", re.compile(r"^\W*(?:сейчас|сегодня|now|today|currently|at the moment)", re.I), _CUES[2][2]),
+_TAIL_CUES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(r"^\W*(?:of |in )?(?:экономи\w*|savings?|saved)", re.I), _SAVINGS),
+    (re.compile(r"^\W*(?:после\w*|after)", re.I), _TARGET),
+    (re.compile(r"^\W*(?:сейчас|сегодня|now|today|currently|at the moment)", re.I), _CURRENT),
 )
 _DIGITS = re.compile(r"\d")
 
@@ -109,9 +109,8 @@ class TracedClaim:
     claim: Claim
     traced: bool
     fact: Fact | None = None
-    derivation: str | None = (
-        None  # exact | rounded | approx | yearly_x12 | monthly_div12 | ratio | percent_of_pair | conversion
-    )
+    # exact | rounded | approx | yearly_div12 | monthly_x12 | ratio | percent_of_pair | conversion
+    derivation: str | None = None
     reason: str | None = None  # why untraced: no_fact | wrong_subject
 
     @property
@@ -181,10 +180,11 @@ class FactIndex:
         every: list[tuple[float, Fact]] = []
         by_name: dict[str, list[Fact]] = {}
         for f in facts:
-            groups.setdefault((f.kind, f.unit, f.period), []).append((abs(f.value), f))
-            groups.setdefault((f.kind, None, None), []).append((abs(f.value), f))
+            keys = {(f.kind, f.unit, f.period), (f.kind, None, None)}  # exact key, and any unit/period
             if f.kind == "money":
-                groups.setdefault(("money", "*", f.period), []).append((abs(f.value), f))
+                keys.add(("money", "*", f.period))  # a figure with no currency, by period
+            for key in keys:
+                groups.setdefault(key, []).append((abs(f.value), f))
             every.append((abs(f.value), f))
             by_name.setdefault(f.name, []).append(f)
         ratios: list[tuple[float, Fact]] = []
@@ -225,44 +225,41 @@ def _tolerance(c: Claim) -> float:
     return tol + _EPS
 
 
-def _head(text: str, c: Claim, floor: int) -> str:
+_SENTENCE_PART = re.compile(r"[.;!?\n,()|]")
+
+
+def _head(text: str, c: Claim, floor: int, reach: int, ends: re.Pattern[str]) -> str:
     """The claim's clause before it, from after the previous figure (whose words are its own)."""
-    head = text[max(floor, c.start - 80) : c.start]
-    cut = max((m.end() for m in _CLAUSE_END.finditer(head)), default=0)
-    return head[cut:]
+    head = text[max(floor, c.start - reach) : c.start]
+    return head[max((m.end() for m in ends.finditer(head)), default=0) :]
 
 
-def _cue(text: str, c: Claim, floor: int) -> tuple[str, tuple[str, ...]] | None:
-    """The word saying what the figure is: right after it ("… today"), else the nearest before it."""
-    tail = text[c.end : c.end + 30]
-    stop = _CLAUSE_END.search(tail) or _DIGITS.search(tail)
-    tail = tail[: stop.start()] if stop else tail
-    for family, pattern, names in _TAIL_CUES:
+def _tail(text: str, c: Claim, reach: int, ends: re.Pattern[str]) -> str:
+    """The claim's clause after it, up to the next figure."""
+    tail = text[c.end : c.end + reach]
+    stop = ends.search(tail) or _DIGITS.search(tail)
+    return tail[: stop.start()] if stop else tail
+
+
+def _cue(text: str, c: Claim, floor: int) -> tuple[str, ...] | None:
+    """What a money figure is: the word right after it ("… today"), else the nearest before it."""
+    tail = _tail(text, c, 30, _CLAUSE_END)
+    for pattern, names in _TAIL_CUES:
         if pattern.search(tail):
-            return family, names
-    head = _head(text, c, floor)
-    best: tuple[int, str, tuple[str, ...]] | None = None
-    for family, pattern, names in _CUES:
+            return names
+    head = _head(text, c, floor, 80, _CLAUSE_END)
+    best: tuple[int, tuple[str, ...]] | None = None
+    for pattern, names in _CUES:
         for m in pattern.finditer(head):
             if best is None or m.end() > best[0]:
-                best = (m.end(), family, names)
-    return (best[1], best[2]) if best is not None else None
-
-
-_SENTENCE_PART = re.compile(r"[.;!?\n,()|]")
+                best = (m.end(), names)
+    return best[1] if best is not None else None
 
 
 def _percent_cue(text: str, c: Claim, floor: int) -> tuple[str, ...] | None:
     """ "CPU p95 — 68 %", "на 63,5 % дешевле": the words around a percentage within its clause."""
-    head = text[max(floor, c.start - 40) : c.start]
-    head = head[max((m.end() for m in _SENTENCE_PART.finditer(head)), default=0) :]
-    tail = text[c.end : c.end + 20]
-    stop = _SENTENCE_PART.search(tail) or _DIGITS.search(tail)
-    around = head + " " + (tail[: stop.start()] if stop else tail)
-    for pattern, names in _PERCENT_CUES:
-        if pattern.search(around):
-            return names
-    return None
+    around = _head(text, c, floor, 40, _SENTENCE_PART) + " " + _tail(text, c, 20, _SENTENCE_PART)
+    return next((names for pattern, names in _PERCENT_CUES if pattern.search(around)), None)
 
 
 def _fits(f: Fact, names: tuple[str, ...] | None) -> bool:
@@ -285,9 +282,8 @@ def _candidates(c: Claim, idx: FactIndex) -> list[tuple[str, _Sorted | None, flo
             ]
         if c.period in ("day", "hour"):
             return [("exact", idx.group("money", cur, c.period), 1)]
-        return [(f"exact_{p}", idx.group("money", cur, p), 1.0) for p in ("month", "year", "range", "day", None)] + [
-            ("monthly_x12", idx.group("money", cur, "month"), 12)
-        ]
+        as_is = [("exact", idx.group("money", cur, p), 1.0) for p in ("month", "year", "range", "day", None)]
+        return [*as_is, ("monthly_x12", idx.group("money", cur, "month"), 12)]
     if c.kind == "percent":
         return [("exact", idx.group("percent", None, None), 1), ("percent_of_pair", idx.ratios, 100)]
     if c.kind == "ratio":
@@ -301,12 +297,11 @@ def _candidates(c: Claim, idx: FactIndex) -> list[tuple[str, _Sorted | None, flo
 
 def _trace_one(text: str, c: Claim, idx: FactIndex, floor: int = 0) -> TracedClaim:
     v, tol = abs(c.value), _tolerance(c)
-    if v in CONVERSIONS and not c.signed and (c.kind, c.unit) in _CONVERSION_UNITS[v]:
+    if v in CONVERSIONS and not c.signed and (c.kind, c.unit) in CONVERSIONS[v]:
         return TracedClaim(c, True, None, "conversion")
     names: tuple[str, ...] | None = None
     if c.kind == "money":
-        cue = _cue(text, c, floor)
-        names = cue[1] if cue else None
+        names = _cue(text, c, floor)
     elif c.kind == "percent":
         names = _percent_cue(text, c, floor)
     elif c.kind == "count" and c.unit:
@@ -323,7 +318,7 @@ def _trace_one(text: str, c: Claim, idx: FactIndex, floor: int = 0) -> TracedCla
             if not _fits(f, names):
                 wrong_subject = True
                 continue
-            name = derivation if not derivation.startswith("exact") else ("rounded" if c.round_place else "exact")
+            name = derivation if derivation != "exact" else ("rounded" if c.round_place else "exact")
             if c.approx and name in ("exact", "rounded"):
                 name = "approx"
             return TracedClaim(c, True, f, name)

@@ -118,28 +118,35 @@ _EN_UNITS = {
 }
 _EN_SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 
-_WORD = re.compile(r"[A-Za-zА-Яа-яЁё]+")
+
+_RU_ENDINGS = ("", "ь", "и", "ью", "ти", "ми", "а")
+
+
+def _ru_forms() -> dict[str, tuple[str, float]]:
+    """Every written form of a Russian number word below the scales, built once: a longer stem
+    wins over a shorter one, an exact stem over a stem with an ending, units over both."""
+    forms: dict[str, tuple[str, float]] = {}
+    for stem, value in sorted(_RU_STEMS.items(), key=lambda p: len(p[0])):
+        if value < 100:
+            forms |= {stem + end: ("unit", value) for end in _RU_ENDINGS}
+    forms |= {stem: ("hundred" if v >= 100 else "unit", v) for stem, v in _RU_STEMS.items()}
+    forms |= {w: ("half", v) for w, v in _RU_HALF.items()}
+    forms |= {w: ("unit", v) for w, v in _RU_UNITS.items()}
+    return forms
+
+
+_RU_FORMS = _ru_forms()
 
 
 def _ru_value(word: str) -> tuple[str, float] | None:
     """("unit" | "hundred" | "scale" | "half", value) of one Russian word, or None."""
     w = word.lower()
-    if w in _RU_UNITS:
-        return "unit", _RU_UNITS[w]
-    if w in _RU_HALF:
-        return "half", _RU_HALF[w]
+    if w in _RU_UNITS or w in _RU_HALF:
+        return _RU_FORMS[w]
     for stem, scale in _RU_SCALES.items():
         if w.startswith(stem) and len(w) - len(stem) <= 3:
             return "scale", scale
-    if w in _RU_STEMS:
-        value = _RU_STEMS[w]
-        return ("hundred" if value >= 100 else "unit"), value
-    for stem in sorted(_RU_STEMS, key=len, reverse=True):
-        if w.startswith(stem) and len(w) - len(stem) <= 3 and _RU_STEMS[stem] < 100:
-            rest = w[len(stem) :]
-            if rest in ("", "ь", "и", "ью", "ти", "ми", "а"):
-                return "unit", _RU_STEMS[stem]
-    return None
+    return _RU_FORMS.get(w)
 
 
 def _en_value(word: str) -> tuple[str, float] | None:
@@ -168,7 +175,7 @@ def _combine(kinds: list[tuple[str, float]]) -> float:
     total = 0.0
     group = 0.0
     for kind, value in kinds:
-        if kind in ("unit", "hundred") or kind == "half":
+        if kind in ("unit", "hundred", "half"):
             group += value
         elif kind == "hundred_mul":
             group = (group or 1) * 100
@@ -196,7 +203,7 @@ def find_word_numbers(text: str) -> list[WordNumber]:
             if word.lower() == "and" and run:
                 continue
             kind = value_of(word)
-            if kind is not None and not (word.lower() == "a" and not _next_is_scale(text, m.end(), value_of)):
+            if kind is not None and not (word.lower() == "a" and not _next_is_scale(text, m.end())):
                 if run and not joined:
                     found.append(WordNumber(run_start, run_end, _combine(run)))
                     run = []
@@ -218,6 +225,6 @@ def find_word_numbers(text: str) -> list[WordNumber]:
 _WEAK_ONES = frozenset({"one", "a", "один", "одна", "одно", "одного", "одной", "одну"})
 
 
-def _next_is_scale(text: str, pos: int, value_of: object) -> bool:
+def _next_is_scale(text: str, pos: int) -> bool:
     m = _EN_TOKEN.search(text, pos)
     return bool(m and text[pos : m.start()].strip() == "" and m.group(0).lower() in ("hundred", *_EN_SCALES))
