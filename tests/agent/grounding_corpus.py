@@ -2105,3 +2105,22 @@ def _(s: Subject) -> Answer:
         f"The cluster's RAM p95 is {en(bad, 1)}% and CPU averages {en(need(s.cpu_avg, 'cpu'))}%; keep the node size.",
         Wrong(en(bad, 1), bad, "percent", approx=True, of=s.ram_p95),
     )
+
+
+def rate_table(outcomes: list[tuple[Case, bool]]) -> tuple[dict[str, Any], float, float]:
+    """Per category "caught/cases" of the wrong figures and "flagged/cases" of the correct answers,
+    with the failing case ids; then the two overall rates (wrong figures caught, correct flagged)."""
+    table: dict[str, Any] = {}
+    for category in sorted({c.category for c, _ in outcomes}):
+        flags = [o for o in outcomes if o[0].category == category and o[0].expect == "flag"]
+        passes = [o for o in outcomes if o[0].category == category and o[0].expect == "pass"]
+        table[category] = {
+            "caught": f"{sum(o[1] for o in flags)}/{len(flags)}",
+            "correct_flagged": f"{sum(o[1] for o in passes)}/{len(passes)}",
+            "failing": [c.id for c, hit in flags if not hit] + [c.id for c, hit in passes if hit],
+        }
+    flags = [hit for c, hit in outcomes if c.expect == "flag"]
+    passes = [hit for c, hit in outcomes if c.expect == "pass"]
+    caught, false_flags = sum(flags) / len(flags), sum(passes) / len(passes)
+    table["_overall"] = {"caught_rate": round(caught, 3), "correct_flagged_rate": round(false_flags, 3)}
+    return table, caught, false_flags

@@ -13,7 +13,7 @@ from infrazen_agent.auth import Principal
 from infrazen_agent.runtime import Runtime
 from infrazen_agent.tools import get_registry
 from infrazen_agent.tools.registry import ToolContext
-from tests.agent.grounding_corpus import CASES, SkipCase, load_tool_outputs, subject_from_outputs
+from tests.agent.grounding_corpus import CASES, Case, SkipCase, load_tool_outputs, rate_table, subject_from_outputs
 from tests.support.data_fixtures import MAIN_TENANT
 from tests.support.llm_server import Reply, ScriptedLLMServer, ScriptedToolCall
 
@@ -35,7 +35,7 @@ async def test_the_corpus_over_websocket(online_chat: Chat, llm_server: Scripted
             subjects[rec_type] = (int(rec["id"]), subject_from_outputs(outputs))
     finally:
         await runtime.stop()
-    outcomes: list[tuple[Any, bool, dict[str, Any]]] = []
+    outcomes: list[tuple[Case, bool]] = []
     by_type: dict[str, list[Any]] = defaultdict(list)
     for case in CASES:
         by_type[case.rec_type].append(case)
@@ -67,22 +67,8 @@ async def test_the_corpus_over_websocket(online_chat: Chat, llm_server: Scripted
                     assert flagged == final["revised"], final
                     if flagged:
                         assert "⚠" in final["content"]
-                    outcomes.append((case, flagged, final))
-    table: dict[str, dict[str, Any]] = {}
-    for category in sorted({o[0].category for o in outcomes}):
-        mine = [o for o in outcomes if o[0].category == category]
-        flags = [o for o in mine if o[0].expect == "flag"]
-        passes = [o for o in mine if o[0].expect == "pass"]
-        table[category] = {
-            "flagged": f"{sum(o[1] for o in flags)}/{len(flags)}",
-            "false_flags": f"{sum(o[1] for o in passes)}/{len(passes)}",
-            "failing": [o[0].id for o in flags if not o[1]] + [o[0].id for o in passes if o[1]],
-        }
-    flags = [o for o in outcomes if o[0].expect == "flag"]
-    passes = [o for o in outcomes if o[0].expect == "pass"]
-    flagged_rate = sum(o[1] for o in flags) / len(flags)
-    false_rate = sum(o[1] for o in passes) / len(passes)
-    table["_overall"] = {"flagged_rate": round(flagged_rate, 3), "false_flag_rate": round(false_rate, 3)}
+                    outcomes.append((case, flagged))
+    table, flagged_rate, false_rate = rate_table(outcomes)
     print(json.dumps({"chat_corpus": table}, ensure_ascii=False, indent=1))
     assert len(outcomes) >= 170
     assert flagged_rate >= 0.98 and false_rate <= 0.02, table

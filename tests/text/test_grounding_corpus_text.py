@@ -13,7 +13,7 @@ import httpx
 from infrazen_agent.auth import Principal
 from infrazen_agent.tools import get_registry
 from infrazen_agent.tools.registry import ToolContext
-from tests.agent.grounding_corpus import CASES, SkipCase, load_tool_outputs, subject_from_outputs
+from tests.agent.grounding_corpus import CASES, Case, SkipCase, load_tool_outputs, rate_table, subject_from_outputs
 from tests.support.data_fixtures import MAIN_TENANT, DemoIds
 from tests.support.llm_server import Reply, ScriptedLLMServer
 
@@ -32,7 +32,7 @@ async def test_the_corpus_through_the_text_endpoint(
         ctx = ToolContext(runtime=runtime, principal=Principal("corpus", MAIN_TENANT))
         subjects[rec_type] = (rec_id, subject_from_outputs(await load_tool_outputs(get_registry(), ctx, rec_id)))
     await runtime.redis.flushdb()
-    outcomes = []
+    outcomes: list[tuple[Case, bool]] = []
     for case in CASES:
         rec_id, subject = subjects[case.rec_type]
         try:
@@ -50,21 +50,7 @@ async def test_the_corpus_through_the_text_endpoint(
         if not kept_from_user:
             assert body["details"] == text and body["grounding"]["ok"] is True
         outcomes.append((case, kept_from_user))
-    table: dict[str, Any] = {}
-    for category in sorted({c.category for c, _ in outcomes}):
-        mine = [o for o in outcomes if o[0].category == category]
-        flags = [o for o in mine if o[0].expect == "flag"]
-        passes = [o for o in mine if o[0].expect == "pass"]
-        table[category] = {
-            "kept_from_user": f"{sum(o[1] for o in flags)}/{len(flags)}",
-            "rejected_correct": f"{sum(o[1] for o in passes)}/{len(passes)}",
-            "failing": [o[0].id for o in flags if not o[1]] + [o[0].id for o in passes if o[1]],
-        }
-    flags = [o for o in outcomes if o[0].expect == "flag"]
-    passes = [o for o in outcomes if o[0].expect == "pass"]
-    kept = sum(o[1] for o in flags) / len(flags)
-    rejected = sum(o[1] for o in passes) / len(passes)
-    table["_overall"] = {"kept_from_user_rate": round(kept, 3), "rejected_correct_rate": round(rejected, 3)}
+    table, kept, rejected = rate_table(outcomes)  # "caught" = kept from the user, "flagged" = rejected
     print(json.dumps({"text_corpus": table}, ensure_ascii=False, indent=1))
     assert len(outcomes) >= 170
     assert kept >= 0.98 and rejected <= 0.02, table
