@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .numerals import find_word_numbers
+from .scanning import word_led
 
 _SP = " \u00a0\u202f\u2009"
 _S = f"[{_SP}]"
@@ -49,29 +50,49 @@ _SOFTWARE = (
     r"redis|mongodb|clickhouse|kafka|elasticsearch|opensearch|python|node(?:\.js)?|java|jdk|php|go|golang|"
     r"kubernetes|k8s|nginx|docker|terraform|ansible|openstack|tls|http|ipv|версия|версии|version|release|релиз"
 )
-# Spans that hold digits but no quantity. Replaced by spaces before numbers are read, so offsets hold.
+# Spans that hold digits but no quantity, blanked before numbers are read so offsets hold. Two
+# passes for speed: patterns led by a digit or a symbol run on the text as written; patterns led
+# by a keyword run case-sensitively on a lowercased copy with no leading `\b` (a leading `\b` or
+# IGNORECASE stops the regex engine skipping ahead to where a match can start: 1.1 ms -> 0.2 ms
+# for a 2,000-character answer), the word boundary checked in code.
 _NOT_QUANTITIES = re.compile(
-    r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?"
-    r"|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b"
-    r"|\b\d{1,2}:\d{2}(?::\d{2})?\b"
-    rf"|\b\d{{1,2}}{_S_OPT}(?:{_MONTHS_RU})(?:{_S_OPT}\d{{4}})?"
-    rf"|\b(?:{_MONTHS_EN}){_S_OPT}\d{{1,2}}(?:st|nd|rd|th)?(?:,?{_S_OPT}\d{{4}})?"
-    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?{_S_OPT}(?:{_MONTHS_EN})\b(?:,?{_S_OPT}\d{{4}})?"
-    rf"|\b(?:{_MONTHS_RU}|{_MONTHS_EN}){_S_OPT}\d{{4}}"
-    r"|\b[QК][1-4]\b"
-    rf"|(?i:\b(?:{_SOFTWARE}))[{_SP}]?v?\d+(?:\.\d+)*\b"
-    r"|\bv\d+(?:\.\d+)*\b"
-    r"|\b\d+\.\d+\.\d+\b"
-    r"|\b(?:19|20)\d{2}\.\d{2}(?:-[\w.]+)?"  # catalog versions "2025.06-demo.1"
-    r"|^[ \t>]*(?:[-*+][ \t]+)?(?:\*\*|__)?\d{1,2}[.)](?:\*\*|__)?(?=\s)"  # list markers, "**1.**"
-    r"|(?<=[,;:(][ \t])\d{1,2}[.)](?=[ \t]+[a-zа-яё*_])"  # inline: "есть: 1. перенести, 2. проверить"
-    rf"|(?i:\b(?:шаг|шага|шаге|этап|этапа|этапе|фаза|фазы|step|stage|phase|part|часть|пункт|item|неделя|week|день|day)){_S_OPT}\d{{1,2}}"
-    rf"(?:{_S_OPT}(?:из|of|/){_S_OPT}\d{{1,2}})?"
-    rf"|(?:№|#|(?i:\bid\b(?:{_S}[а-яё]+)?:?)|(?i:\bно?мер\b)){_S_OPT}\d+"
-    rf"|(?i:\b(?:recommendation|рекомендаци[яиюей]|resource|ресурс[ау]?|server|сервер[ау]?)){_S}\d{{3,}}\b"
-    rf"(?!{_S_OPT}(?:[₽$€%]|руб|RUB|USD|EUR|тыс|млн|k\b|vCPU|GB|ГБ))"
-    r"|\b\d+(?:-?(?:й|я|е|го|му|м|ый|ой|ий|ая|ое|th|st|nd|rd))\b",
-    re.MULTILINE,
+    # Every alternative starts at a digit, Q/К, v, № or #, consumed first so the engine can skip
+    # to those characters; the lookbehinds put back the word boundary a leading `\b` would check.
+    r"[\dQКv№#](?:"
+    r"(?<=\d)(?<!\w\d)(?:"
+    r"\d{3}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?"  # 2025-06-01T10:00Z
+    r"|\d?\.\d{1,2}\.\d{2,4}\b"  # 01.06.2025
+    r"|\d?:\d{2}(?::\d{2})?\b"  # 10:30
+    rf"|\d?{_S_OPT}(?:{_MONTHS_RU})(?:{_S_OPT}\d{{4}})?"  # 1 июня 2025
+    rf"|\d?(?:st|nd|rd|th)?{_S_OPT}(?:{_MONTHS_EN})\b(?:,?{_S_OPT}\d{{4}})?"  # 1st June, 2025
+    r"|\d*\.\d+\.\d+\b"  # 1.2.3
+    r"|(?:(?<=1)9|(?<=2)0)\d{2}\.\d{2}(?:-[\w.]+)?"  # catalog versions "2025.06-demo.1"
+    r"|\d*-?(?:й|я|е|го|му|м|ый|ой|ий|ая|ое|th|st|nd|rd)\b"  # ordinals
+    r"|(?<=[,;:(][ \t]\d)\d?[.)](?=[ \t]+[a-zа-яё*_])"  # inline list: "есть: 1. перенести, 2. проверить"
+    r")"
+    r"|(?<=[QК])(?<!\w[QК])[1-4]\b"  # Q3
+    r"|(?<=v)(?<!\wv)\d+(?:\.\d+)*\b"  # v1.2
+    rf"|(?<=[№#]){_S_OPT}\d+"  # №5034, #12
+    r")"
+)
+_LIST_MARKERS = re.compile(r"^[ \t>]*(?:[-*+][ \t]+)?(?:\*\*|__)?\d{1,2}[.)](?:\*\*|__)?(?=\s)", re.MULTILINE)
+_NOT_QUANTITY_WORDS = word_led(
+    (_MONTHS_EN.lower(), rf"{_S_OPT}\d{{1,2}}(?:st|nd|rd|th)?(?:,?{_S_OPT}\d{{4}})?"),  # june 5, 2025
+    (f"{_MONTHS_RU}|{_MONTHS_EN.lower()}", rf"{_S_OPT}\d{{4}}"),  # июнь 2025
+    (_SOFTWARE, rf"[{_SP}]?v?\d+(?:\.\d+)*\b"),  # ubuntu 22.04
+    (
+        "шаг|шага|шаге|этап|этапа|этапе|фаза|фазы|step|stage|phase|part|часть|пункт|item|неделя|week|день|day",
+        rf"{_S_OPT}\d{{1,2}}(?:{_S_OPT}(?:из|of|/){_S_OPT}\d{{1,2}})?",  # шаг 2 из 4
+    ),
+    (r"id\b(?:[" + _SP + r"][а-яё]+)?:?|но?мер\b", rf"{_S_OPT}\d+"),  # id 77, номер 5
+    (
+        "recommendation|рекомендаци[яиюей]|resource|ресурс[ау]?|server|сервер[ау]?",
+        rf"{_S}\d{{3,}}\b(?!{_S_OPT}(?:[₽$€%]|руб|rub|usd|eur|тыс|млн|k\b|vcpu|gb|гб))",  # server 5034
+    ),
+)
+_LOWER = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ",
+    "abcdefghijklmnopqrstuvwxyzабвгдеёжзийклмнопрстуфхцчшщъыьэюя",
 )
 
 _SCALE = re.compile(
@@ -158,12 +179,14 @@ _PERIOD = re.compile(
     r")",
     re.IGNORECASE,
 )
-_PREFIX_CURRENCY = re.compile(r"(?P<cur>\$|€|₽|RUB|USD|EUR)" + _S_OPT + r"$")
-_APPROX = re.compile(
-    r"(?:≈|~|∼|около|примерно|приблизительно|порядка|почти|где-то|ориентировочно|more than|less than|более|менее|"
-    r"свыше|больше|меньше|up to|under|over|about|around|approximately|approx\.?|roughly|nearly|almost|some|"
-    r"circa|ca\.|≲|≳|<|>)" + _S_OPT + r"(?:\$|€|₽)?" + _S_OPT + r"$",
-    re.IGNORECASE,
+_PREFIX_CURRENCIES = {"$": "USD", "€": "EUR", "₽": "RUB", "RUB": "RUB", "USD": "USD", "EUR": "EUR"}
+# Written just before a figure (a currency sign may sit between): read by `str.endswith`, which is
+# ten times cheaper than a regex search anchored at the end.
+_APPROX_MARKERS = (
+    *"≈~∼≲≳<>",
+    *("около", "примерно", "приблизительно", "порядка", "почти", "где-то", "ориентировочно", "более", "менее"),
+    *("свыше", "больше", "меньше", "more than", "less than", "up to", "under", "over", "about", "around"),
+    *("approximately", "approx", "approx.", "roughly", "nearly", "almost", "some", "circa", "ca."),
 )
 _RANGE_JOIN = re.compile(_S_OPT + r"(?:[-–—]|до|to|and|и|or|или)" + _S_OPT + r"$", re.IGNORECASE)
 _GLUED_OK = re.compile(r"(?:GB|ГБ|Гб|TB|ТБ|MB|МБ|GiB|TiB|vCPU|CPU|k|K|M|ч|h|d|д|x|х|₽|р\.|kop|коп)(?![A-Za-zА-Яа-яЁё])")
@@ -235,8 +258,28 @@ def _round_place(value: float, decimals: int) -> float:
     return place if place >= 10 else 0.0
 
 
+def _lower(text: str) -> str:
+    """Lowercase with the offsets kept (str.lower() lengthens a few letters, such as "İ")."""
+    low = text.lower()
+    return low if len(low) == len(text) else text.translate(_LOWER)
+
+
 def _masked(text: str) -> str:
-    return _NOT_QUANTITIES.sub(lambda m: " " * len(m.group(0)), text)
+    spans = [m.span() for m in _NOT_QUANTITIES.finditer(text)]
+    spans += [m.span() for m in _LIST_MARKERS.finditer(text)]
+    low = _lower(text)
+    spans += [m.span() for m in _NOT_QUANTITY_WORDS.finditer(low)]
+    if not spans:
+        return text
+    parts: list[str] = []
+    pos = 0
+    for start, end in sorted(spans):
+        if end > pos:
+            start = max(start, pos)
+            parts += (text[pos:start], " " * (end - start))
+            pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 @dataclass
@@ -274,7 +317,7 @@ def _numbers(text: str, masked: str) -> list[_Raw]:
                 value = -value if before != "+" else value
                 start -= 1
         found.append(_Raw(start, end, value, decimals, False, signed))
-    for w in find_word_numbers(masked):
+    for w in find_word_numbers(_lower(masked)):
         found.append(_Raw(w.start, w.end, w.value, 0, True, False))
     found.sort(key=lambda r: r.start)
     return found
@@ -297,13 +340,10 @@ def _claim(text: str, masked: str, raw: _Raw) -> Claim | None:
         if m := _SCORE.match(masked, end):
             kind, unit, end = "score", f"/{m.group('of')}", m.end()
         elif m := _UNIT.match(masked, end):
-            i = next(int(k[1:]) for k, v in m.groupdict().items() if v is not None)
-            _, kind, unit, factor = _UNITS[i]
+            _, kind, unit, factor = _UNITS[int(str(m.lastgroup)[1:])]
             end = m.end()
-        head = masked[max(0, start - 12) : start]
-        if kind == "number" and (p := _PREFIX_CURRENCY.search(head)):
-            kind, unit = "money", {"$": "USD", "€": "EUR", "₽": "RUB"}.get(p.group("cur"), p.group("cur"))
-            start -= len(p.group(0))
+        if kind == "number" and (prefix := _prefix_currency(masked, start)):
+            kind, unit, start = "money", _PREFIX_CURRENCIES[prefix[0]], prefix[1]
     period = None
     if kind in ("money", "number") and (m := _PERIOD.match(masked, end)):
         period = next(k for k in ("month", "year", "day", "hour") if m.group(k))
@@ -312,8 +352,7 @@ def _claim(text: str, masked: str, raw: _Raw) -> Claim | None:
             kind = "money"  # "14 252,74 в месяц": money in no stated currency
     if raw.words and raw.value < 20 and kind in ("number", "count"):
         return None  # "two options", «в два этапа»: words for small counts are prose
-    before = masked[max(0, start - 24) : start]
-    approx = _APPROX.search(before) is not None
+    approx = _approx_before(masked, start)
     mult = scale * factor
     precision = 0.5 * 10.0 ** (-decimals) * mult
     return Claim(
@@ -331,6 +370,22 @@ def _claim(text: str, masked: str, raw: _Raw) -> Claim | None:
         signed=raw.signed,
         words=raw.words,
     )
+
+
+def _prefix_currency(masked: str, start: int) -> tuple[str, int] | None:
+    """("$", its offset) when a currency is written just before the figure ("$1,200", "RUB 500")."""
+    head = masked[max(0, start - 12) : start].rstrip(_SP)
+    for sign in ("$", "€", "₽") if head[-1:] in "$€₽" else ("RUB", "USD", "EUR"):
+        if head.endswith(sign):
+            return sign, max(0, start - 12) + len(head) - len(sign)
+    return None
+
+
+def _approx_before(masked: str, start: int) -> bool:
+    head = masked[max(0, start - 24) : start].rstrip(_SP)
+    if head[-1:] in ("$", "€", "₽") and head:
+        head = head[:-1].rstrip(_SP)
+    return head.lower().endswith(_APPROX_MARKERS)
 
 
 def _scale_of(word: str) -> float:

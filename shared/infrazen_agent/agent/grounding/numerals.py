@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .scanning import word_led
+
 _RU_UNITS = {
     "ноль": 0,
     "нуля": 0,
@@ -138,30 +140,26 @@ def _ru_forms() -> dict[str, tuple[str, float]]:
 _RU_FORMS = _ru_forms()
 
 
-def _ru_value(word: str) -> tuple[str, float] | None:
-    """("unit" | "hundred" | "scale" | "half", value) of one Russian word, or None."""
-    w = word.lower()
-    if w in _RU_UNITS or w in _RU_HALF:
-        return _RU_FORMS[w]
+def _value(word: str) -> tuple[str, float] | None:
+    """("unit" | "hundred" | "hundred_mul" | "scale" | "half", value) of one lowercased word."""
+    if found := _RU_FORMS.get(word) or _EN_WORDS.get(word):
+        return found
     for stem, scale in _RU_SCALES.items():
-        if w.startswith(stem) and len(w) - len(stem) <= 3:
+        if word.startswith(stem):
             return "scale", scale
-    return _RU_FORMS.get(w)
-
-
-def _en_value(word: str) -> tuple[str, float] | None:
-    w = word.lower()
-    if w == "hundred":
-        return "hundred_mul", 100
-    if w in _EN_SCALES:
-        return "scale", _EN_SCALES[w]
-    if w in _EN_UNITS:
-        return "unit", _EN_UNITS[w]
-    if "-" in w:
-        parts = w.split("-")
+    if "-" in word:
+        parts = word.split("-")
         if all(p in _EN_UNITS for p in parts):
             return "unit", sum(_EN_UNITS[p] for p in parts)
     return None
+
+
+_EN_WORDS: dict[str, tuple[str, float]] = {
+    **{w: ("unit", v) for w, v in _EN_UNITS.items() if w != "a"},
+    **{w: ("scale", v) for w, v in _EN_SCALES.items()},
+    "hundred": ("hundred_mul", 100),
+    "a": ("unit", 1),
+}
 
 
 @dataclass(frozen=True)
@@ -185,46 +183,45 @@ def _combine(kinds: list[tuple[str, float]]) -> float:
     return total + group
 
 
-_EN_TOKEN = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
-_RU_TOKEN = re.compile(r"[А-Яа-яЁё]+")
-
-
-def find_word_numbers(text: str) -> list[WordNumber]:
-    """Runs of number words ("двадцать пять тысяч", "fifty-two thousand and ten") as values."""
-    found: list[WordNumber] = []
-    for pattern, value_of in ((_RU_TOKEN, _ru_value), (_EN_TOKEN, _en_value)):
-        run: list[tuple[str, float]] = []
-        run_start = run_end = 0
-        last_end = -1
-        for m in pattern.finditer(text):
-            word = m.group(0)
-            gap = text[last_end : m.start()] if last_end >= 0 else ""
-            joined = last_end >= 0 and re.fullmatch(r"[\s\u00a0]+(?:and[\s\u00a0]+)?", gap) is not None
-            if word.lower() == "and" and run:
-                continue
-            kind = value_of(word)
-            if kind is not None and not (word.lower() == "a" and not _next_is_scale(text, m.end())):
-                if run and not joined:
-                    found.append(WordNumber(run_start, run_end, _combine(run)))
-                    run = []
-                if not run:
-                    run_start = m.start()
-                run.append(kind)
-                run_end = last_end = m.end()
-                continue
-            if run:
-                found.append(WordNumber(run_start, run_end, _combine(run)))
-                run = []
-            last_end = m.end()
-        if run:
-            found.append(WordNumber(run_start, run_end, _combine(run)))
-    # "one" alone is usually an article-like word ("one of the servers"): not a figure
-    return [w for w in found if not (w.value == 1 and text[w.start : w.end].lower() in _WEAK_ONES)]
-
-
+_WORD_END = r"(?![\w-])"
+_EN_HYPHENATED = [
+    f"{tens}-{one}"
+    for tens, t in _EN_UNITS.items()
+    if t >= 20 and t % 10 == 0
+    for one, o in _EN_UNITS.items()
+    if 1 <= o <= 9 and one != "a"
+]
+# Only number words are matched, so Python never looks at the other words of a text.
+_WORDS = word_led(
+    ("|".join(_RU_FORMS), _WORD_END),
+    ("|".join(_RU_SCALES), "[а-яё]{0,3}" + _WORD_END),  # тысяча, тысячами, миллионов…
+    ("|".join([*_EN_HYPHENATED, *(w for w in _EN_UNITS if w != "a"), *_EN_SCALES, "hundred"]), _WORD_END),
+    ("a", r"(?=[\s\u00a0]+(?:hundred|thousand|million|billion)(?!\w))"),  # "a thousand", not "a server"
+)
+_GAP = re.compile(r"[\s\u00a0]+(?:and[\s\u00a0]+)?")
 _WEAK_ONES = frozenset({"one", "a", "один", "одна", "одно", "одного", "одной", "одну"})
 
 
-def _next_is_scale(text: str, pos: int) -> bool:
-    m = _EN_TOKEN.search(text, pos)
-    return bool(m and text[pos : m.start()].strip() == "" and m.group(0).lower() in ("hundred", *_EN_SCALES))
+def find_word_numbers(low: str) -> list[WordNumber]:
+    """Runs of number words ("двадцать пять тысяч", "fifty-two thousand and ten") in lowercased
+    text, as values: words of one language with only spaces (or "and") between them."""
+    found: list[WordNumber] = []
+    run: list[tuple[str, float]] = []
+    start = end = 0
+    english = False
+    for m in _WORDS.finditer(low):
+        word = m.group(0)
+        is_english = word < "\u0400"
+        if run and not (is_english == english and _GAP.fullmatch(low, end, m.start())):
+            found.append(WordNumber(start, end, _combine(run)))
+            run = []
+        if not run:
+            start, english = m.start(), is_english
+        kind = _value(word)
+        if kind is not None:
+            run.append(kind)
+            end = m.end()
+    if run:
+        found.append(WordNumber(start, end, _combine(run)))
+    # "one" alone is usually an article-like word ("one of the servers"): not a figure
+    return [w for w in found if not (w.value == 1 and low[w.start : w.end] in _WEAK_ONES)]
