@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -16,9 +15,7 @@ import httpx
 import pytest
 
 from tests.support.servers import free_port
-
-CLI = [sys.executable, "-m", "infrazen_agent.cli"]
-SECRET = "cli-test-secret-0123456789abcdef-0123"
+from tests.support.service_process import CLI, SECRET, service_env, wait_ready
 
 
 def processes_mentioning(fragment: str) -> list[int]:
@@ -45,30 +42,11 @@ def data_dir() -> Iterator[Path]:
 
 
 def _env(data_dir: Path, port: int, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL", "S3_"))}
-    env.update(
-        AGENT_DATA_DIR=str(data_dir),
-        AGENT_PORT=str(port),
-        AGENT_SERVICE_JWT_SECRET=SECRET,
-        AGENT_LOAD_DEMO="false",
-        LLM_OFFLINE="true",
-        **extra,
-    )
-    return env
+    return service_env(data_dir, port, **extra)
 
 
 def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> float:
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        if proc.poll() is not None:
-            raise AssertionError(f"serve exited early: {proc.stdout.read().decode() if proc.stdout else ''}")
-        try:
-            if httpx.get(f"{url}/v1/ready", timeout=2).status_code == 200:
-                return time.monotonic() - t0
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("serve not ready within a minute")
+    return wait_ready(url, proc, timeout)
 
 
 def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:

@@ -87,3 +87,20 @@ def test_llm_is_offline_without_key_or_base() -> None:
     assert not Settings(_env_file=None).llm_configured  # type: ignore[call-arg]
     assert Settings(_env_file=None, llm_api_base="http://127.0.0.1:1/v1").llm_configured  # type: ignore[call-arg]
     assert not Settings(_env_file=None, llm_api_base="http://x", llm_offline=True).llm_configured  # type: ignore[call-arg]
+
+
+def test_the_infrazen_apps_secret_name_is_an_alias(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The InfraZen app signs with JWT_SECRET_KEY: the same secret, same prod rules; ours wins if both."""
+    monkeypatch.delenv("AGENT_SERVICE_JWT_SECRET", raising=False)
+    monkeypatch.setenv("JWT_SECRET_KEY", "k" * 40)
+    assert Settings(_env_file=None).jwt_secrets == ["k" * 40]  # type: ignore[call-arg]
+    monkeypatch.setenv("AGENT_SERVICE_JWT_SECRET", "a" * 40)
+    assert Settings(_env_file=None).jwt_secrets == ["a" * 40]  # type: ignore[call-arg]
+    monkeypatch.delenv("AGENT_SERVICE_JWT_SECRET")
+    monkeypatch.setenv("JWT_SECRET_KEY", "dev-jwt-secret-change-in-production")  # the app's default
+    with pytest.raises(ConfigError, match="known default"):
+        Settings(_env_file=None, agent_env="prod").validate_for_start()  # type: ignore[call-arg]
+    env_file = tmp_path / "config.agent.env"
+    env_file.write_text("JWT_SECRET_KEY=" + "f" * 40 + "\n")
+    monkeypatch.delenv("JWT_SECRET_KEY")
+    assert Settings(_env_file=env_file).jwt_secrets == ["f" * 40]  # type: ignore[call-arg]

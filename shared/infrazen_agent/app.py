@@ -19,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from .config import Settings, get_settings
 from .errors import install_error_handlers
 from .middleware import RequestContextMiddleware
+from .origins import install_cors
 from .runtime import Runtime, StartHook
 
 log = logging.getLogger("infrazen_agent.app")
@@ -69,6 +70,7 @@ def create_app(
     app.state.runtime = runtime
     app.state.components = tuple(components)
     install_error_handlers(app)
+    install_cors(app, settings)  # inside the request context: preflights are logged too
     app.add_middleware(RequestContextMiddleware)
 
     # Every function answers the OpenFaaS probes and exposes its metrics.

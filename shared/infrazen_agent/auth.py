@@ -42,16 +42,23 @@ class Principal:
         if not self.has_role(role):
             raise Forbidden(f"this needs the {role} role")
 
-    def allows_chat(self, scope: str, recommendation_id: object | None) -> bool:
-        """A legacy InfraZen token was minted for one chat (scenario, recommendation): it opens
-        only that one. Our own tokens carry no such scope."""
+    @property
+    def scenario(self) -> str | None:
+        """The chat a legacy InfraZen token was minted for; None for our own tokens (no scope)."""
         claimed = self.scope.get("recommendation_id")
-        scenario = self.scope.get("scenario") or ("recommendation" if claimed is not None else None)
-        if scenario is None:
+        return self.scope.get("scenario") or ("recommendation" if claimed is not None else None)
+
+    def allows_chat(self, scope: str, recommendation_id: object | None) -> bool:
+        """A legacy InfraZen token opens only the chat it was minted for (scenario, recommendation)."""
+        if self.scenario is None:
             return True
-        if scenario != scope:
-            return False
-        return scope != "recommendation" or claimed is None or str(claimed) == str(recommendation_id)
+        return self.scenario == scope and (scope != "recommendation" or self.allows_recommendation(recommendation_id))
+
+    def allows_recommendation(self, recommendation_id: object) -> bool:
+        """A token minted for one recommendation's chat reads no other recommendation by id (its
+        tools, its text). Analytics tokens read the tenant's recommendations: that chat lists them."""
+        claimed = self.scope.get("recommendation_id")
+        return self.scenario != "recommendation" or claimed is None or str(claimed) == str(recommendation_id)
 
     def require_write(self) -> None:
         """Demo users are read-only whatever their roles say."""
@@ -127,11 +134,12 @@ def verify_token(settings: Settings, token: str) -> Principal:
         raise Unauthorized("missing token")
     claims = _decode(settings, token)
     if _is_legacy(claims):
-        user = str(claims["user_id"])
+        user = str(claims["user_id"]).strip()
+        if not user or user == "None":
+            raise Unauthorized("token has no user")
         scope: dict[str, Any] = {k: claims[k] for k in ("scenario", "recommendation_id", "context") if k in claims}
-        return Principal(
-            user_id=user, tenant_id=str(claims.get("tenant_id") or user), scope=scope, expires_at=_expiry(claims)
-        )
+        # In InfraZen a tenant is a user: a `tenant_id` claim on such a token is ignored.
+        return Principal(user_id=user, tenant_id=user, scope=scope, expires_at=_expiry(claims))
     aud = claims.get("aud")
     auds = aud if isinstance(aud, list) else [aud]
     if settings.agent_jwt_audience not in auds:

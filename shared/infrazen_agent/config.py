@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # A dev default so that `infrazen-agent serve` + `infrazen-agent token` work with no setup.
@@ -29,6 +29,7 @@ KNOWN_DEFAULT_SECRETS = frozenset(
         "your-secret-key",
         "infrazen-agent-secret",
         "your-jwt-secret",
+        "dev-jwt-secret-change-in-production",  # the InfraZen app's JWT_SECRET_KEY default
     }
 )
 DEFAULT_SECRETS_DIR = "/var/openfaas/secrets"
@@ -44,6 +45,7 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         case_sensitive=False,
+        populate_by_name=True,
     )
 
     # --- service
@@ -54,9 +56,14 @@ class Settings(BaseSettings):
     agent_public_url: str = ""
     log_level: str = "INFO"
     agent_load_demo: bool = True
+    # Browser origins allowed to call the HTTP API (CORS) and open WebSockets; empty = none.
+    agent_cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # --- auth
-    agent_service_jwt_secret: SecretStr | None = None
+    # The InfraZen app signs its tokens with JWT_SECRET_KEY: the same secret under its name.
+    agent_service_jwt_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("agent_service_jwt_secret", "jwt_secret_key")
+    )
     agent_service_jwt_secret_previous: SecretStr | None = None
     agent_jwt_audience: str = "infrazen-agent"
     agent_jwt_issuer: str = "infrazen"
@@ -76,6 +83,10 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
     upload_max_bytes: int = 5 * 1024 * 1024
     upload_ttl_s: int = 24 * 3600
+    upload_max_pixels: int = 40_000_000
+    # Uploads without a token (the InfraZen client sends none): kept apart until a chat turn claims them.
+    upload_quarantine_ttl_s: int = 600
+    upload_anonymous_per_minute: int = 20  # per client IP, and 5x that per Origin
 
     # --- LLM
     llm_provider: Literal["openrouter", "openai", "anthropic", "ollama", "gigachat"] = "openrouter"
@@ -104,7 +115,7 @@ class Settings(BaseSettings):
     # --- readiness
     ready_check_timeout_s: float = 2.0
 
-    @field_validator("llm_fallback_models", mode="before")
+    @field_validator("llm_fallback_models", "agent_cors_origins", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):

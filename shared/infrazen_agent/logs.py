@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import sys
 import time
 import uuid
@@ -16,6 +17,30 @@ from typing import Any
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+# A token in a query string (uvicorn logs the WebSocket path with it) or anywhere else in a line.
+_TOKEN_PARAM = re.compile(r"(?i)((?:access_)?token=)[^&\s\"']+")
+_JWT = re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
+
+
+def redact(text: str) -> str:
+    """The line with every token replaced: a JWT in a log is a credential anyone can replay."""
+    return _JWT.sub("[jwt]", _TOKEN_PARAM.sub(r"\1[redacted]", text))
+
+
+class RedactTokens(logging.Filter):
+    """Applied to every record our handler writes, whoever logs it (uvicorn, libraries, us)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        for key, value in vars(record).items():
+            if key not in _RESERVED and isinstance(value, str) and ("eyJ" in value or "token=" in value.lower()):
+                setattr(record, key, redact(value))
+        return True
 
 
 def new_request_id() -> str:
@@ -37,13 +62,14 @@ class JsonFormatter(logging.Formatter):
             if key not in _RESERVED and not key.startswith("_"):
                 payload[key] = value
         if record.exc_info:
-            payload["exc"] = self.formatException(record.exc_info)
+            payload["exc"] = redact(self.formatException(record.exc_info))
         return json.dumps(payload, default=str, ensure_ascii=False)
 
 
 def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(RedactTokens())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -1,5 +1,11 @@
 """Uploaded images: validated by their bytes (not their name or declared type), stored under the
-owner's tenant prefix, and readable back only by the same tenant.
+owner's tenant prefix, and readable back only by the same user of the same tenant.
+
+Quarantine (docs/infrazen-dropin.md, "Uploads without a token"): the InfraZen browser client uploads
+with no Authorization header. Such an upload gets a 144-bit random id, the strict limits, a short
+expiry and no tenant; nobody can read it. The first authenticated chat turn that references it
+claims it (one UPDATE: the first claimer wins), binding it to that tenant and user for good; to
+everyone else it stays "not found".
 """
 
 from __future__ import annotations
@@ -14,13 +20,14 @@ from datetime import UTC, datetime, timedelta
 from PIL import Image
 
 from .auth import Principal
-from .errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
+from .errors import BadRequest, NotFound, PayloadTooLarge, RateLimited, UnsupportedMediaType
 from .runtime import Runtime
 
 ALLOWED_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
 _ID = re.compile(r"^up_[A-Za-z0-9_-]{16,64}$")
 _FILENAME_UNSAFE = re.compile(r"[^\w.\- ()\[\]]+", re.UNICODE)
-Image.MAX_IMAGE_PIXELS = 50_000_000  # refuse decompression bombs early
+Image.MAX_IMAGE_PIXELS = 50_000_000  # refuse decompression bombs early (the limit below is stricter)
+_QUARANTINE = "_quarantine"  # object-key prefix of uploads that no tenant has claimed
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,7 @@ def clean_filename(name: str | None, content_type: str) -> str:
     return base or f"image.{ALLOWED_TYPES[content_type]}"
 
 
-def validate_image(data: bytes, max_bytes: int) -> tuple[str, int | None, int | None]:
+def validate_image(data: bytes, max_bytes: int, max_pixels: int) -> tuple[str, int | None, int | None]:
     """Returns (content type, width, height) or raises the matching error."""
     if not data:
         raise BadRequest("the file is empty")
@@ -85,18 +92,25 @@ def validate_image(data: bytes, max_bytes: int) -> tuple[str, int | None, int | 
         raise PayloadTooLarge("the image has too many pixels") from None
     except Exception:  # noqa: BLE001 - Pillow raises many types for broken files
         raise BadRequest("the image could not be decoded (truncated or corrupt file)") from None
+    if width * height > max_pixels:
+        raise PayloadTooLarge(f"the image is {width}x{height} pixels; the limit is {max_pixels} pixels")
     return content_type, width, height
 
 
-async def store_upload(runtime: Runtime, principal: Principal, filename: str | None, data: bytes) -> UploadRecord:
+async def store_upload(
+    runtime: Runtime, principal: Principal | None, filename: str | None, data: bytes
+) -> UploadRecord:
+    """The caller's upload; with no principal, a quarantined one (see the module's docstring)."""
     settings = runtime.settings
-    content_type, width, height = validate_image(data, settings.upload_max_bytes)
-    upload_id = "up_" + secrets.token_urlsafe(18)
-    key = f"uploads/{principal.tenant_id}/{upload_id}.{ALLOWED_TYPES[content_type]}"
+    content_type, width, height = validate_image(data, settings.upload_max_bytes, settings.upload_max_pixels)
+    upload_id = "up_" + secrets.token_urlsafe(18)  # 144 random bits
+    owner = principal.tenant_id if principal else _QUARANTINE
+    key = f"uploads/{owner}/{upload_id}.{ALLOWED_TYPES[content_type]}"
+    ttl = settings.upload_ttl_s if principal else settings.upload_quarantine_ttl_s
     record = UploadRecord(
         upload_id=upload_id,
-        tenant_id=principal.tenant_id,
-        user_id=principal.user_id,
+        tenant_id=principal.tenant_id if principal else "",
+        user_id=principal.user_id if principal else "",
         object_key=key,
         filename=clean_filename(filename, content_type),
         content_type=content_type,
@@ -104,7 +118,7 @@ async def store_upload(runtime: Runtime, principal: Principal, filename: str | N
         sha256=hashlib.sha256(data).hexdigest(),
         width=width,
         height=height,
-        expires_at=datetime.now(UTC) + timedelta(seconds=settings.upload_ttl_s),
+        expires_at=datetime.now(UTC) + timedelta(seconds=ttl),
     )
     # Object first, row second: a row never points at a missing object.
     await runtime.store.put(key, data, content_type)
@@ -112,8 +126,8 @@ async def store_upload(runtime: Runtime, principal: Principal, filename: str | N
         async with runtime.pool.connection() as conn:
             await conn.execute(
                 "INSERT INTO uploads (id, tenant_id, user_id, object_key, filename, content_type,"
-                " size_bytes, sha256, width, height, expires_at)"
-                " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                " size_bytes, sha256, width, height, expires_at, quarantined)"
+                " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
                 (
                     record.upload_id,
                     record.tenant_id,
@@ -126,6 +140,7 @@ async def store_upload(runtime: Runtime, principal: Principal, filename: str | N
                     record.width,
                     record.height,
                     record.expires_at,
+                    principal is None,
                 ),
             )
     except Exception:
@@ -135,29 +150,71 @@ async def store_upload(runtime: Runtime, principal: Principal, filename: str | N
 
 
 async def get_upload(runtime: Runtime, principal: Principal, upload_id: str) -> UploadRecord:
-    """The tenant's own, unexpired upload; anything else is the same 404."""
+    """The caller's own (tenant and user), unexpired upload; anything else is the same 404."""
     if not _ID.match(upload_id):
         raise NotFound("upload not found")
     async with runtime.pool.connection() as conn:
         cur = await conn.execute(
-            "SELECT * FROM uploads WHERE id = %s AND tenant_id = %s AND expires_at > now()",
-            (upload_id, principal.tenant_id),
+            "SELECT * FROM uploads WHERE id = %s AND tenant_id = %s AND user_id = %s AND NOT quarantined"
+            " AND expires_at > now()",
+            (upload_id, principal.tenant_id, principal.user_id),
         )
         row = await cur.fetchone()
     if row is None:
         raise NotFound("upload not found")
+    return _record(row)
+
+
+async def claim_upload(runtime: Runtime, principal: Principal, upload_id: str) -> UploadRecord:
+    """The principal's own upload, or a quarantined one no one has claimed: it becomes theirs
+    (tenant, user, the normal expiry) for good. Anything else is the same 404."""
+    try:
+        return await get_upload(runtime, principal, upload_id)
+    except NotFound:
+        pass
+    async with runtime.pool.connection() as conn:
+        cur = await conn.execute(
+            "UPDATE uploads SET tenant_id = %s, user_id = %s, quarantined = false, claimed_at = now(),"
+            " expires_at = now() + make_interval(secs => %s)"
+            " WHERE id = %s AND quarantined AND expires_at > now() RETURNING *",
+            (principal.tenant_id, principal.user_id, runtime.settings.upload_ttl_s, upload_id),
+        )
+        row = await cur.fetchone()
+    if row is None:
+        raise NotFound("upload not found")
+    return _record(row)
+
+
+async def admit_anonymous_upload(runtime: Runtime, client_ip: str, origin: str) -> None:
+    """Per-IP and per-Origin limits on uploads without a token, counted before the body is read."""
+    per_ip = runtime.settings.upload_anonymous_per_minute
+    window = int(datetime.now(UTC).timestamp() // 60)
+    keys = [f"rl:upload:ip:{client_ip}:{window}", f"rl:upload:origin:{origin or '-'}:{window}"]
+    pipe = runtime.redis.pipeline(transaction=False)
+    for key in keys:
+        pipe.incr(key)
+        pipe.expire(key, 61)
+    ip_count, _, origin_count, _ = await pipe.execute()
+    if int(ip_count) > per_ip or int(origin_count) > 5 * per_ip:
+        retry = str(max(1, 60 - int(datetime.now(UTC).timestamp()) % 60))
+        raise RateLimited(
+            f"more than {per_ip} uploads a minute without a token; retry in {retry} s", headers={"Retry-After": retry}
+        )
+
+
+def _record(row: dict[str, object]) -> UploadRecord:
     return UploadRecord(
-        upload_id=row["id"],
-        tenant_id=row["tenant_id"],
-        user_id=row["user_id"],
-        object_key=row["object_key"],
-        filename=row["filename"],
-        content_type=row["content_type"],
-        size=row["size_bytes"],
-        sha256=row["sha256"],
-        width=row["width"],
-        height=row["height"],
-        expires_at=row["expires_at"],
+        upload_id=str(row["id"]),
+        tenant_id=str(row["tenant_id"]),
+        user_id=str(row["user_id"]),
+        object_key=str(row["object_key"]),
+        filename=str(row["filename"]),
+        content_type=str(row["content_type"]),
+        size=int(row["size_bytes"]),  # type: ignore[call-overload]
+        sha256=str(row["sha256"]),
+        width=row["width"],  # type: ignore[arg-type]
+        height=row["height"],  # type: ignore[arg-type]
+        expires_at=row["expires_at"],  # type: ignore[arg-type]
     )
 
 

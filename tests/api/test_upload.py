@@ -75,15 +75,17 @@ async def test_json_base64_upload_and_type_from_bytes(
     assert r.json()["content_type"] == "image/png"  # what the bytes are, not what was claimed
 
 
-async def test_other_tenant_cannot_see_an_upload(
+async def test_no_one_else_can_see_an_upload(
     upload_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
 ) -> None:
     r = await upload_client.post(
         "/v1/upload", headers=auth("u1", "t1"), files={"file": ("a.png", png_bytes(), "image/png")}
     )
     upload_id = r.json()["upload_id"]
-    own = await upload_client.get(f"/v1/upload/{upload_id}", headers=auth("u2", "t1"))
-    assert own.status_code == 200  # same tenant, another user: allowed
+    own = await upload_client.get(f"/v1/upload/{upload_id}", headers=auth("u1", "t1"))
+    colleague = await upload_client.get(f"/v1/upload/{upload_id}", headers=auth("u2", "t1"))
+    assert own.status_code == 200
+    assert colleague.status_code == 404  # an upload is its user's: a colleague's chat cannot use it
     other = await upload_client.get(f"/v1/upload/{upload_id}", headers=auth("u9", "t2"))
     missing = await upload_client.get("/v1/upload/up_doesnotexistdoesnotexist", headers=auth("u9", "t2"))
     assert other.status_code == missing.status_code == 404

@@ -4,14 +4,15 @@ history replay as `user`/`assistant`, `typing`, one final `assistant`, `[image:<
 from __future__ import annotations
 
 import json
+import re
 import time
+from datetime import datetime
 from typing import Any
 
 import jwt
 import pytest
 import redis
 import websockets
-from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import TEST_SECRET
 from tests.support.llm_server import Reply, ScriptedLLMServer
@@ -19,7 +20,7 @@ from tests.support.llm_server import Reply, ScriptedLLMServer
 from .clients import Chat, query, top_recommendation
 
 
-def infrazen_token(user_id: int, **claims: Any) -> str:
+def infrazen_token(user_id: int | str, **claims: Any) -> str:
     """Minted like the Flask app does: no aud/iss/roles."""
     now = int(time.time())
     return jwt.encode({"user_id": user_id, "iat": now, "exp": now + 86400, **claims}, TEST_SECRET, algorithm="HS256")
@@ -84,19 +85,127 @@ async def test_analytics_chat_offline_with_an_inline_image(offline_chat: Chat) -
     assert "Аномалии" in answer["content"]
 
 
-@pytest.mark.parametrize("case", ["bad", "other_rec", "other_tenant"])
-async def test_refusals_close_with_1008(offline_chat: Chat, case: str) -> None:
+REFUSALS = ["garbage", "wrong_secret", "expired", "no_user", "other_rec", "other_tenant", "analytics_token", "origin"]
+
+
+@pytest.mark.parametrize("case", REFUSALS)
+async def test_refused_at_the_handshake_with_the_reason_logged(
+    offline_chat: Chat, case: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """HTTP 403 before the socket opens (the client counts it against its 5 tries; a socket that
+    opens and then closes restarts its count for ever), and the service says why."""
     rec = top_recommendation(offline_chat.settings)
     foreign = top_recommendation(offline_chat.settings, tenant="globex")
+    now = int(time.time())
     token, rec_id = {
-        "bad": ("garbage", rec["id"]),
+        "garbage": ("garbage", rec["id"]),
+        "wrong_secret": (
+            jwt.encode({"user_id": 1001, "recommendation_id": rec["id"], "exp": now + 60}, "x" * 40, algorithm="HS256"),
+            rec["id"],
+        ),
+        "expired": (infrazen_token(1001, recommendation_id=rec["id"], exp=now - 3600), rec["id"]),
+        "no_user": (infrazen_token("", recommendation_id=rec["id"]), rec["id"]),
         "other_rec": (infrazen_token(1001, recommendation_id=rec["id"] + 1), rec["id"]),
         "other_tenant": (infrazen_token(1001, recommendation_id=foreign["id"]), foreign["id"]),
+        "analytics_token": (infrazen_token(1001, scenario="analytics"), rec["id"]),
+        "origin": (infrazen_token(1001, recommendation_id=rec["id"]), rec["id"]),
     }[case]
-    async with websockets.connect(f"{offline_chat.server.ws_url}/v1/chat/rec/{rec_id}?token={token}") as conn:
-        with pytest.raises(ConnectionClosed) as info:
-            await conn.recv()
-    assert info.value.rcvd is not None and info.value.rcvd.code == 1008
+    headers = {"Origin": "https://evil.example"} if case == "origin" else {}
+    url = f"{offline_chat.server.ws_url}/v1/chat/rec/{rec_id}?token={token}"
+    with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+        async with websockets.connect(url, additional_headers=headers):
+            pass
+    assert refused.value.response.status_code == 403
+    reasons = [r for r in caplog.records if r.getMessage() == "infrazen chat refused"]
+    assert reasons and getattr(reasons[-1], "reason", "")
+
+
+async def test_the_origin_rule_lets_the_page_and_configured_origins_in(settings: Any) -> None:
+    from .clients import running_chat
+
+    allowed = settings.model_copy(update={"agent_cors_origins": ["https://app.infrazen.ru"]})
+    with running_chat(allowed) as chat:
+        token = infrazen_token(1001, scenario="analytics")
+        url = f"{chat.server.ws_url}/v1/chat/analytics?token={token}"
+        for origin in ("https://app.infrazen.ru", chat.server.url):
+            async with websockets.connect(url, additional_headers={"Origin": origin}) as conn:
+                assert json.loads(await conn.recv())["type"] == "system"
+        with pytest.raises(websockets.exceptions.InvalidStatus):
+            async with websockets.connect(url, additional_headers={"Origin": "https://app.infrazen.ru.evil.example"}):
+                pass
+
+
+async def test_replayed_history_keeps_the_original_timestamps(offline_chat: Chat) -> None:
+    token = infrazen_token(1001, scenario="analytics")
+    url = f"{offline_chat.server.ws_url}/v1/chat/analytics?token={token}"
+    async with websockets.connect(url) as conn:
+        await conn.recv()
+        await conn.send(json.dumps({"content": "Какие тренды?"}))
+        await _frames(conn, "assistant")
+    time.sleep(1.5)
+    reconnected = time.time()
+    async with websockets.connect(url) as conn:
+        system = json.loads(await conn.recv())
+        replay = [json.loads(await conn.recv()) for _ in range(2)]
+    stored = query(offline_chat.settings, "SELECT role, created_at FROM chat_messages ORDER BY created_at")
+    assert [f["type"] for f in replay] == ["user", "assistant"]
+    for frame, row in zip(replay, stored, strict=True):
+        stamp = datetime.fromisoformat(frame["timestamp"])
+        assert stamp == row["created_at"]
+        assert stamp.timestamp() < reconnected - 1  # not "только что"
+    assert datetime.fromisoformat(system["timestamp"]).timestamp() >= reconnected - 0.5
+
+
+async def test_busy_and_error_texts_are_russian(online_chat: Chat, llm_server: ScriptedLLMServer) -> None:
+    token = infrazen_token(1001, scenario="analytics")
+    llm_server.script(Reply(text="Ответ готов.", delay_first_token_s=1.5))
+    async with websockets.connect(f"{online_chat.server.ws_url}/v1/chat/analytics?token={token}") as conn:
+        await conn.recv()
+        await conn.send(json.dumps({"content": "Какие тренды?"}))
+        await conn.send(json.dumps({"content": "И ещё вопрос?"}))
+        await conn.send(json.dumps({"content": "[image:../../etc/passwd] Что на скриншоте?"}))
+        frames = [json.loads(await conn.recv()) for _ in range(6)]
+    errors = [f["content"] for f in frames if f.get("error")]
+    assert len(errors) == 2, frames
+    assert all(re.search("[а-яё]", e) and not re.search(r"\b(?:another|upload|not found)\b", e) for e in errors)
+    assert any("Предыдущий ответ ещё готовится" in e for e in errors)
+    assert any("Изображение не найдено" in e for e in errors)
+    answers = [f for f in frames if f["type"] == "assistant" and not f.get("error")]
+    assert answers and answers[-1]["content"] == "Ответ готов."
+
+
+MARKDOWN = """## Что сделать
+
+Перенос даст _примерно_ **14 252,74 ₽/мес**, см. `web-01`.
+
+- Шаг первый
+  - вложенный пункт
+1. Проверить
+
+| Провайдер | Цена |
+|---|---:|
+| Selectel | 1 000 ₽ |
+
+> важно
+---
+[Документация](https://docs.example.ru)"""
+
+
+async def test_answers_are_rendered_for_the_clients_renderer(online_chat: Chat, llm_server: ScriptedLLMServer) -> None:
+    token = infrazen_token(1001, scenario="analytics")
+    llm_server.script(Reply(text=MARKDOWN))
+    url = f"{online_chat.server.ws_url}/v1/chat/analytics?token={token}"
+    async with websockets.connect(url) as conn:
+        await conn.recv()
+        await conn.send(json.dumps({"content": "Что сделать?"}))
+        live = (await _frames(conn, "assistant"))[-1]["content"]
+    async with websockets.connect(url) as conn:
+        replayed = [json.loads(await conn.recv()) for _ in range(3)][-1]["content"]
+    for content in (live, replayed):
+        without_bold = content.replace("**", "")
+        assert not re.search(r"(?m)^#|\||`|(?<!\w)_\w|^\s*[-*>] |---|\]\(", without_bold), content
+        assert "**Что сделать**" in content and "**14 252,74 ₽/мес**" in content
+        assert "Провайдер: Selectel; Цена: 1 000 ₽" in content and "Документация (https://docs.example.ru)" in content
 
 
 async def test_an_expired_legacy_session_is_revived_on_reconnect(offline_chat: Chat) -> None:

@@ -47,10 +47,12 @@ FINAL_STEP_NOTE = (
 
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _LATIN = re.compile(r"[A-Za-z]")
+IMAGE_MARK = re.compile(r"\[image:[^\]\n]{0,200}\]")  # "[image:<id>]", well-formed or not: not words
 
 
 def detect_language(text: str, default: str = "ru") -> str:
     """ "ru" or "en" by the script most letters are in (InfraZen's users default to Russian)."""
+    text = IMAGE_MARK.sub("", text)
     cyr, lat = len(_CYRILLIC.findall(text)), len(_LATIN.findall(text))
     if cyr == 0 and lat == 0:
         return default

@@ -34,6 +34,7 @@ from ..agent.events import (
     Pong,
     Ready,
 )
+from ..agent.prompt import detect_language
 from ..auth import Principal, verify_token
 from ..chat.fanout import Subscription, Translate
 from ..chat.service import TURN_TIMEOUT_S, ChatService, get_chat_service
@@ -52,7 +53,10 @@ from ..errors import (
 )
 from ..llm import get_gateway
 from ..logs import request_id_var
+from ..origins import origin_allowed
 from ..runtime import Runtime
+from ..wording.lite import for_infrazen_client
+from ..wording.messages import error_text
 
 log = logging.getLogger("infrazen_agent.api.chat")
 router = APIRouter(tags=["chat"], responses=AUTH_RESPONSES)
@@ -456,6 +460,10 @@ class _Connection:
 @router.websocket("/v1/chat/ws")
 async def chat_ws(websocket: WebSocket, session: str = "", token: str = "") -> None:
     runtime = await runtime_of(websocket).ensure_started()
+    if not origin_allowed(runtime.settings, websocket):
+        log.warning("chat refused", extra={"code": "forbidden", "reason": "origin not in AGENT_CORS_ORIGINS"})
+        await websocket.close(code=1008)  # before accept: HTTP 403
+        return
     await websocket.accept()
     try:
         principal = await _principal(websocket, runtime, token or None)
@@ -478,14 +486,14 @@ async def chat_ws(websocket: WebSocket, session: str = "", token: str = "") -> N
 
 
 # --- the existing InfraZen browser client ----------------------------------------------------
+# Its protocol: docs/infrazen-dropin.md. It renders `**bold**` and line breaks only, shows each
+# frame's `timestamp`, reconnects 5 times (the count restarts whenever a socket opens) and shows
+# the text of an assistant frame, so errors are sentences in the user's language.
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-def _legacy_frame(kind: str, content: str, **extra: Any) -> str:
-    return json.dumps({"type": kind, "content": content, "timestamp": _now(), **extra}, ensure_ascii=False)
+def _legacy_frame(kind: str, content: str, timestamp: str | None = None, **extra: Any) -> str:
+    stamp = timestamp or datetime.now(UTC).isoformat()
+    return json.dumps({"type": kind, "content": content, "timestamp": stamp, **extra}, ensure_ascii=False)
 
 
 _GREETING = {
@@ -495,6 +503,7 @@ _GREETING = {
     "провайдеры, аномалии, рекомендации.",
 }
 _OFFLINE_NOTE = " (Офлайн-режим: ответы собираются из ваших данных без языковой модели.)"
+LEGACY_LANGUAGE = "ru"  # InfraZen's users read Russian (users.language defaults to ru)
 
 
 def _legacy_event(env: Envelope) -> Envelope | None:
@@ -505,7 +514,7 @@ def _legacy_event(env: Envelope) -> Envelope | None:
             env.turn_id,
             _legacy_frame(
                 "assistant",
-                body["content"],
+                for_infrazen_client(body["content"]),
                 mode=body["mode"],
                 grounding=body["grounding"],
                 incomplete=body["incomplete"],
@@ -514,7 +523,8 @@ def _legacy_event(env: Envelope) -> Envelope | None:
         )
     if env.type == "error" and env.turn_id is not None:
         body = json.loads(env.json)
-        return Envelope("assistant", env.turn_id, _legacy_frame("assistant", f"⚠️ {body['message']}", error=True), True)
+        text = error_text(body["code"], body["message"], LEGACY_LANGUAGE)
+        return Envelope("assistant", env.turn_id, _legacy_frame("assistant", f"⚠️ {text}", error=True), True)
     if env.type in ("assistant", "typing", "system", "user"):
         return env
     return None
@@ -525,6 +535,7 @@ class _LegacyConnection(_Connection):
     `typing` out. Deltas and tool events are not part of that protocol and are not sent."""
 
     translate = staticmethod(_legacy_event)
+    lang = LEGACY_LANGUAGE
 
     async def handle(self, raw: str) -> None:
         try:
@@ -534,55 +545,68 @@ class _LegacyConnection(_Connection):
         content = frame.get("content") if isinstance(frame, dict) else None
         if not isinstance(content, str) or not content.strip():
             return  # the client's own rule: frames without content are ignored
+        self.lang = detect_language(content, LEGACY_LANGUAGE)
         self.reply(Envelope("typing", None, _legacy_frame("typing", ""), False))
         try:
             msg = ClientMessage(content=content)
-        except ValidationError as exc:
-            self._legacy_error(_first_error(exc))
+        except ValidationError:
+            self._error(InvalidInput("content"))
             return
         await self.service.submit(self.principal, self.session, msg, request_id=request_id_var.get())
 
     def _error(self, exc: AgentError, turn_id: str | None = None) -> None:
-        self._legacy_error(exc.message)
-
-    def _legacy_error(self, text: str) -> None:
+        text = error_text(exc.code, exc.message, self.lang)
         self.reply(Envelope("assistant", None, _legacy_frame("assistant", f"⚠️ {text}", error=True), False))
+
+
+async def _legacy_session(
+    websocket: WebSocket, runtime: Runtime, scope: Literal["recommendation", "analytics"], recommendation_id: str | None
+) -> tuple[Principal, ChatSession]:
+    if not origin_allowed(runtime.settings, websocket):
+        raise Forbidden("this page's origin is not in AGENT_CORS_ORIGINS")
+    principal = verify_token(runtime.settings, websocket.query_params.get("token") or "")
+    if not principal.allows_chat(scope, recommendation_id):
+        raise Forbidden("the token was minted for another chat")
+    context = principal.scope.get("context") or {}
+    days = context.get("time_range_days", 30) if isinstance(context, dict) else 30
+    if not isinstance(days, int) or not 1 <= days <= 366:
+        days = 30
+    key = f"rec:{recommendation_id}" if scope == "recommendation" else f"analytics:{days}"
+    session, _ = await get_chat_service(runtime).start_session(
+        principal,
+        scope=scope,
+        recommendation_id=recommendation_id,
+        time_range={"days": days} if scope == "analytics" else None,
+        legacy_key=key,
+        request_id=request_id_var.get(),
+    )
+    return principal, session
 
 
 async def _legacy(
     websocket: WebSocket, scope: Literal["recommendation", "analytics"], recommendation_id: str | None
 ) -> None:
     runtime = await runtime_of(websocket).ensure_started()
-    await websocket.accept()
     try:
-        principal = await _principal(websocket, runtime, websocket.query_params.get("token"))
-        if not principal.allows_chat(scope, recommendation_id):
-            raise Unauthorized("the token was minted for another chat")
-        context = principal.scope.get("context") or {}
-        days = context.get("time_range_days", 30) if isinstance(context, dict) else 30
-        if not isinstance(days, int) or not 1 <= days <= 366:
-            days = 30
-        service = get_chat_service(runtime)
-        key = f"rec:{recommendation_id}" if scope == "recommendation" else f"analytics:{days}"
-        session, _ = await service.start_session(
-            principal,
-            scope=scope,
-            recommendation_id=recommendation_id,
-            time_range={"days": days} if scope == "analytics" else None,
-            legacy_key=key,
-            request_id=request_id_var.get(),
-        )
+        principal, session = await _legacy_session(websocket, runtime, scope, recommendation_id)
     except AgentError as exc:
-        await _close(websocket, exc)
+        # Refused at the handshake (HTTP 403), never accepted and then closed: the client counts
+        # a refusal against its 5 tries, while a socket that opens restarts its count for ever.
+        log.warning("infrazen chat refused", extra={"scope": scope, "code": exc.code, "reason": exc.message})
+        await websocket.close(code=1008)
         return
-    except WebSocketDisconnect:
-        return
+    await websocket.accept()
+    service = get_chat_service(runtime)
     conn = _LegacyConnection(websocket, service, principal, session)
     greeting = _GREETING[scope] + ("" if get_gateway(runtime).is_online() else _OFFLINE_NOTE)
-    await websocket.send_text(_legacy_frame("system", greeting))
-    for item in await service.history(session, limit=20):
-        if item["content"]:
-            await websocket.send_text(_legacy_frame(item["role"], item["content"]))
+    try:
+        await websocket.send_text(_legacy_frame("system", greeting))
+        for item in await service.history(session, limit=20):
+            if item["content"]:
+                content = item["content"] if item["role"] == "user" else for_infrazen_client(item["content"])
+                await websocket.send_text(_legacy_frame(item["role"], content, item["created_at"]))
+    except (WebSocketDisconnect, RuntimeError):
+        return
     await conn.run(None)
 
 

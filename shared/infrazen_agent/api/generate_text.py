@@ -7,12 +7,14 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from ..deps import CurrentPrincipal, RuntimeDep
-from ..errors import AUTH_RESPONSES
+from ..errors import AUTH_RESPONSES, NotFound
 from ..runtime import Runtime
 from ..text.model import TextRequest, TextResponse
 from ..text.service import generate_json
+from . import reports
 
 router = APIRouter(tags=["generate_text"], responses=AUTH_RESPONSES)
+router.include_router(reports.router)  # the InfraZen app's other server-to-server calls
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or invalid token"},
@@ -31,6 +33,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 async def recommendation_text(
     body: TextRequest, request: Request, principal: CurrentPrincipal, runtime: RuntimeDep
 ) -> Response:
+    if body.recommendation_id is not None and not principal.allows_recommendation(body.recommendation_id):
+        raise NotFound("recommendation not found")  # a legacy token minted for another recommendation
     # Bytes straight through: a cache hit is never parsed and re-serialised.
     raw = await generate_json(runtime, principal, body, request_id=getattr(request.state, "request_id", None))
     return Response(raw, media_type="application/json")

@@ -13,9 +13,10 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import UploadFile
 
+from ..auth import Principal, bearer_token, verify_token
 from ..deps import CurrentPrincipal, RuntimeDep
 from ..errors import AUTH_RESPONSES, InvalidInput, PayloadTooLarge, UnsupportedMediaType
-from ..uploads import UploadRecord, get_upload, store_upload
+from ..uploads import UploadRecord, admit_anonymous_upload, get_upload, store_upload
 
 router = APIRouter(tags=["upload"], responses=AUTH_RESPONSES)
 
@@ -24,7 +25,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     for code, text in {
         400: "Empty or corrupt file",
         401: "Missing or invalid token",
-        413: "Larger than the limit (5 MB by default)",
+        413: "Larger than the limit (5 MB, 40 Mpx by default)",
         415: "Not a PNG, JPEG, WebP or GIF image",
         422: "Malformed body",
     }.items()
@@ -138,13 +139,31 @@ async def upload_info(upload_id: str, principal: CurrentPrincipal, runtime: Runt
     return UploadOut.model_validate(record.public())
 
 
+_LEGACY_ERRORS = {**_ERRORS, 429: {"description": "Too many uploads without a token from this address or origin"}}
+
+
+def _optional_principal(request: Request, runtime: RuntimeDep) -> Principal | None:
+    """The chat token as a Bearer header or `?token=` when the client has one; None without."""
+    header = request.headers.get("authorization")
+    token = bearer_token(header) if header else request.query_params.get("token")
+    return verify_token(runtime.settings, token) if token else None
+
+
 @router.post(
     "/v1/chat/upload",
-    responses=_ERRORS,
+    responses=_LEGACY_ERRORS,
     openapi_extra=_BODY_DOC,
-    summary="The existing InfraZen client's image upload (answers image_id)",
+    summary="The InfraZen client's image upload (answers image_id); without a token it is quarantined",
+    description="With a token (Bearer or `?token=`) the upload is the caller's. Without one (the InfraZen "
+    "browser client sends none) it is quarantined: readable by nobody until the first authenticated chat "
+    "turn that references `[image:<image_id>]` claims it for its tenant and user; unclaimed, it expires "
+    "after UPLOAD_QUARANTINE_TTL_S.",
 )
-async def legacy_upload(request: Request, principal: CurrentPrincipal, runtime: RuntimeDep) -> dict[str, Any]:
+async def legacy_upload(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
+    principal = _optional_principal(request, runtime)
+    if principal is None:
+        client = request.client.host if request.client else "-"
+        await admit_anonymous_upload(runtime, client, request.headers.get("origin", ""))
     filename, data = await _read_body(request, runtime.settings.upload_max_bytes)
     record = await store_upload(runtime, principal, filename, data)
     expires_in = int((record.expires_at - datetime.now(UTC)).total_seconds())

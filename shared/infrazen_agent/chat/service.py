@@ -30,13 +30,13 @@ from ..agent.events import (
 )
 from ..agent.grounding import Fact, Grounding, facts_from_tool, has_digits
 from ..agent.loop import AgentLoop, TurnState
-from ..agent.prompt import build_messages, detect_language
+from ..agent.prompt import IMAGE_MARK, build_messages, detect_language
 from ..agent.tool_specs import model_specs
 from ..auth import Principal
 from ..errors import AgentError, Conflict, InvalidInput, NotFound, RateLimited, Unavailable
 from ..llm import CallMeta, get_gateway, image_part, user_message
 from ..runtime import Runtime
-from ..uploads import get_upload
+from ..uploads import claim_upload
 from . import offline
 from .fanout import Hub
 from .hot_state import LOCK_TTL_MS, RECENT_MESSAGES, HotState
@@ -168,6 +168,8 @@ class ChatService:
                 await self.hot.put_session(session)
         if session is None or session.tenant_id != principal.tenant_id or session.user_id != principal.user_id:
             raise NotFound("chat session not found")
+        if not principal.allows_chat(session.scope, session.recommendation_id):
+            raise NotFound("chat session not found")  # a legacy token minted for another chat
         return session
 
     async def history(self, session: ChatSession, limit: int | None = HISTORY_IN_READY) -> list[dict[str, Any]]:
@@ -186,8 +188,11 @@ class ChatService:
             raise InvalidInput("a message needs content or an attachment")
         if session.expired:
             raise NotFound("chat session expired; start a new one")
+        if len(IMAGE_MARK.findall(content)) > len(_IMAGE_REF.findall(content)):
+            raise NotFound("upload not found")  # a malformed [image:…] id
         for upload_id in images:
-            await get_upload(self.runtime, principal, upload_id)  # tenant-checked, 404 otherwise
+            # the tenant's own, or a quarantined upload this turn claims; 404 otherwise
+            await claim_upload(self.runtime, principal, upload_id)
         turn_id = new_turn_id()
         acquired, pack, recent = await self.hot.acquire_with_inputs(session.id, turn_id)
         if not acquired:
@@ -368,7 +373,7 @@ class ChatService:
         for t in state.tools:
             if t.ok and t.data:
                 facts.extend(facts_from_tool(t.name, t.data))
-        lang = detect_language(_IMAGE_REF.sub("", content))
+        lang = detect_language(content)
         reask = None
         if mode == "online" and status == "complete":
             gateway = get_gateway(self.runtime)
@@ -406,7 +411,7 @@ class ChatService:
         ctx = ToolContext(
             runtime=self.runtime, principal=principal, request_id=request_id, session_id=session.id, turn_id=turn_id
         )
-        language = detect_language(_IMAGE_REF.sub("", content))
+        language = detect_language(content)
         gateway = get_gateway(self.runtime)
         if gateway.is_online():
             text = _IMAGE_REF.sub("", content).strip() or "(image)"

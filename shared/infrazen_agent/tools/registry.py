@@ -272,6 +272,9 @@ async def _run(p: _Pending, ctx: ToolContext, started: float) -> ToolResult:
         tool = p.tool
         try:
             args = _validate(tool, p.parsed)
+            rec = getattr(args, "recommendation_id", None)
+            if rec is not None and not ctx.principal.allows_recommendation(rec):
+                raise NotFound(f"recommendation {rec} not found")  # the same answer as another tenant's
             try:
                 output, summary = await asyncio.wait_for(tool.handler(ctx, args), tool.timeout_s)
             except TimeoutError:

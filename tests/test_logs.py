@@ -1,0 +1,40 @@
+"""No token in a log line, whoever writes it."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+from infrazen_agent.auth import mint_token
+from infrazen_agent.config import Settings
+from infrazen_agent.logs import JsonFormatter, RedactTokens, redact
+
+
+def test_tokens_are_taken_out_of_every_field() -> None:
+    token = mint_token(Settings(_env_file=None), user="u1")  # type: ignore[call-arg]
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RedactTokens())
+    log = logging.getLogger("test.redaction")
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        log.warning('%s - "WebSocket /v1/chat/rec/5?token=%s" 403', "127.0.0.1:5", token)
+        log.warning("auth failed", extra={"header": f"Bearer {token}", "url": f"/x?a=1&token={token}&b=2"})
+        try:
+            raise ValueError(f"bad token {token}")
+        except ValueError:
+            log.exception("boom")
+    finally:
+        log.removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert len(lines) == 3
+    assert token not in stream.getvalue() and "eyJ" not in stream.getvalue()
+    assert "token=[redacted]" in lines[0]["msg"] and lines[1]["url"].endswith("&b=2")
+
+
+def test_redact_keeps_ordinary_text() -> None:
+    assert redact("request GET /v1/health 200") == "request GET /v1/health 200"
+    assert redact("?access_token=abc.def&x=1") == "?access_token=[redacted]&x=1"
