@@ -100,6 +100,8 @@ def make_settings(database_url: str, redis_url: str, tmp_path: Path) -> Callable
             "agent_service_jwt_secret": TEST_SECRET,
             "agent_load_demo": False,
             "llm_offline": True,
+            # Tests send many messages as one user; the tests of the limit set their own.
+            "user_messages_per_minute": 10_000,
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -111,10 +111,12 @@ def test_legacy_infrazen_token_is_accepted_with_its_scope() -> None:
     p = verify_token(_settings(), jwt.encode(legacy, SECRET, algorithm="HS256"))
     assert (p.user_id, p.tenant_id, p.roles) == ("1001", "1001", ("viewer",))
     assert p.scope == {
+        "legacy": True,
         "scenario": "recommendation",
-        "recommendation_id": 42,
+        "recommendation_id": "42",
         "context": {"time_range_days": 30},
     }
+    assert p.is_chat_token and p.allows_recommendation(42) and not p.allows_recommendation(43)
 
 
 def test_legacy_shape_still_needs_exp_and_signature() -> None:

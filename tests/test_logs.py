@@ -5,30 +5,39 @@ from __future__ import annotations
 import io
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from infrazen_agent.auth import mint_token
 from infrazen_agent.config import Settings
 from infrazen_agent.logs import JsonFormatter, RedactTokens, redact
 
 
-def test_tokens_are_taken_out_of_every_field() -> None:
-    token = mint_token(Settings(_env_file=None), user="u1")  # type: ignore[call-arg]
+@contextmanager
+def json_log(name: str) -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    """A logger writing through the service's handler set-up (JSON, redaction) into a buffer."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())
     handler.addFilter(RedactTokens())
-    log = logging.getLogger("test.redaction")
+    log = logging.getLogger(name)
     log.addHandler(handler)
     log.propagate = False
     try:
+        yield log, stream
+    finally:
+        log.removeHandler(handler)
+
+
+def test_tokens_are_taken_out_of_every_field() -> None:
+    token = mint_token(Settings(_env_file=None), user="u1")  # type: ignore[call-arg]
+    with json_log("test.redaction") as (log, stream):
         log.warning('%s - "WebSocket /v1/chat/rec/5?token=%s" 403', "127.0.0.1:5", token)
         log.warning("auth failed", extra={"header": f"Bearer {token}", "url": f"/x?a=1&token={token}&b=2"})
         try:
             raise ValueError(f"bad token {token}")
         except ValueError:
             log.exception("boom")
-    finally:
-        log.removeHandler(handler)
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert len(lines) == 3
     assert token not in stream.getvalue() and "eyJ" not in stream.getvalue()
@@ -38,3 +47,13 @@ def test_tokens_are_taken_out_of_every_field() -> None:
 def test_redact_keeps_ordinary_text() -> None:
     assert redact("request GET /v1/health 200") == "request GET /v1/health 200"
     assert redact("?access_token=abc.def&x=1") == "?access_token=[redacted]&x=1"
+
+
+def test_nested_and_binary_fields_are_redacted_too() -> None:
+    token = mint_token(Settings(_env_file=None), user="u2")  # type: ignore[call-arg]
+    with json_log("test.redaction.nested") as (log, stream):
+        log.warning(
+            "call",
+            extra={"headers": {"authorization": f"Bearer {token}"}, "argv": ["x", token], "raw": token.encode()},
+        )
+    assert "eyJ" not in stream.getvalue() and stream.getvalue().count("[jwt]") == 3

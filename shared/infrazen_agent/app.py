@@ -12,12 +12,13 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from .config import Settings, get_settings
-from .errors import install_error_handlers
+from .deps import sees_diagnostics
+from .errors import error_response, install_error_handlers
 from .middleware import RequestContextMiddleware
 from .origins import install_cors
 from .runtime import Runtime, StartHook
@@ -71,7 +72,11 @@ def create_app(
     app.state.components = tuple(components)
     install_error_handlers(app)
     install_cors(app, settings)  # inside the request context: preflights are logged too
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.agent_max_body_bytes,
+        max_upload_bytes=settings.upload_max_bytes * 4 // 3 + 64 * 1024,  # base64 and multipart overhead
+    )
 
     # Every function answers the OpenFaaS probes and exposes its metrics.
     from .api import probes
@@ -81,7 +86,9 @@ def create_app(
         app.include_router(router)
 
     @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        if not sees_diagnostics(request):
+            return error_response(401, "unauthorized", "metrics need an admin token (AGENT_DIAGNOSTICS=admin)")
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app

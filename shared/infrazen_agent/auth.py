@@ -45,8 +45,16 @@ class Principal:
     @property
     def scenario(self) -> str | None:
         """The chat a legacy InfraZen token was minted for; None for our own tokens (no scope)."""
-        claimed = self.scope.get("recommendation_id")
-        return self.scope.get("scenario") or ("recommendation" if claimed is not None else None)
+        return self.scope.get("scenario")
+
+    @property
+    def is_chat_token(self) -> bool:
+        """A legacy InfraZen token: it reaches its own chat and nothing else."""
+        return bool(self.scope.get("legacy"))
+
+    def require_service_token(self, what: str) -> None:
+        if self.is_chat_token:
+            raise Forbidden(f"{what} needs a service token; a chat token opens its chat only")
 
     def allows_chat(self, scope: str, recommendation_id: object | None) -> bool:
         """A legacy InfraZen token opens only the chat it was minted for (scenario, recommendation)."""
@@ -56,9 +64,8 @@ class Principal:
 
     def allows_recommendation(self, recommendation_id: object) -> bool:
         """A token minted for one recommendation's chat reads no other recommendation by id (its
-        tools, its text). Analytics tokens read the tenant's recommendations: that chat lists them."""
-        claimed = self.scope.get("recommendation_id")
-        return self.scenario != "recommendation" or claimed is None or str(claimed) == str(recommendation_id)
+        chat's tools, its text). Analytics chats read the tenant's recommendations: they list them."""
+        return self.scenario != "recommendation" or self.scope.get("recommendation_id") == str(recommendation_id)
 
     def require_write(self) -> None:
         """Demo users are read-only whatever their roles say."""
@@ -137,9 +144,8 @@ def verify_token(settings: Settings, token: str) -> Principal:
         user = str(claims["user_id"]).strip()
         if not user or user == "None":
             raise Unauthorized("token has no user")
-        scope: dict[str, Any] = {k: claims[k] for k in ("scenario", "recommendation_id", "context") if k in claims}
         # In InfraZen a tenant is a user: a `tenant_id` claim on such a token is ignored.
-        return Principal(user_id=user, tenant_id=user, scope=scope, expires_at=_expiry(claims))
+        return Principal(user_id=user, tenant_id=user, scope=_legacy_scope(claims), expires_at=_expiry(claims))
     aud = claims.get("aud")
     auds = aud if isinstance(aud, list) else [aud]
     if settings.agent_jwt_audience not in auds:
@@ -157,6 +163,24 @@ def verify_token(settings: Settings, token: str) -> Principal:
     return Principal(
         user_id=sub, tenant_id=str(tenant), roles=roles, demo=bool(claims.get("demo")), expires_at=_expiry(claims)
     )
+
+
+def _legacy_scope(claims: dict[str, Any]) -> dict[str, Any]:
+    """A legacy token is minted for one chat: a scope that names none, or names it badly, is
+    refused (an unreadable scope must not read as "no scope, everything")."""
+    rec = claims.get("recommendation_id")
+    scenario = claims.get("scenario") or ("recommendation" if rec is not None else None)
+    if scenario == "recommendation":
+        if not (
+            (isinstance(rec, int) and not isinstance(rec, bool) and rec > 0) or (isinstance(rec, str) and rec.isdigit())
+        ):
+            raise Unauthorized("the token names no valid recommendation_id")
+    elif scenario != "analytics":
+        raise Unauthorized("the token names no chat (scenario recommendation or analytics)")
+    scope: dict[str, Any] = {"legacy": True, "scenario": scenario, "context": claims.get("context") or {}}
+    if scenario == "recommendation":
+        scope["recommendation_id"] = str(rec)
+    return scope
 
 
 def _expiry(claims: dict[str, Any]) -> float | None:

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     agent_public_url: str = ""
     log_level: str = "INFO"
     agent_load_demo: bool = True
+    agent_max_body_bytes: int = 1024 * 1024  # every route but the uploads (UPLOAD_MAX_BYTES)
+    # Who sees /metrics and readiness details (checks, errors, paths): everyone, or admin tokens
+    # only (the status alone stays public for probes). Default: public in dev, admin in prod.
+    agent_diagnostics: Literal["public", "admin"] | None = None
     # Browser origins allowed to call the HTTP API (CORS) and open WebSockets; empty = none.
     agent_cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
@@ -74,6 +78,8 @@ class Settings(BaseSettings):
     database_url: str = ""
     redis_url: str = ""
     vector_store: Literal["pgvector"] = "pgvector"
+    db_pool_size: int = 20
+    db_acquire_timeout_s: float = 1.5  # waiting longer for a connection answers 503 (retryable)
 
     # --- object storage (unset endpoint and bucket -> local directory store)
     s3_endpoint_url: str = ""
@@ -86,7 +92,8 @@ class Settings(BaseSettings):
     upload_max_pixels: int = 40_000_000
     # Uploads without a token (the InfraZen client sends none): kept apart until a chat turn claims them.
     upload_quarantine_ttl_s: int = 600
-    upload_anonymous_per_minute: int = 20  # per client IP, and 5x that per Origin
+    upload_anonymous_per_minute: int = 20  # per client address
+    upload_quarantine_max: int = 1000  # unclaimed uploads alive at once, whoever sent them
 
     # --- LLM
     llm_provider: Literal["openrouter", "openai", "anthropic", "ollama", "gigachat"] = "openrouter"
@@ -108,6 +115,7 @@ class Settings(BaseSettings):
     llm_price_table: dict[str, tuple[float, float]] = Field(default_factory=dict)
     tenant_daily_budget_usd: float = 5.0
     user_requests_per_minute: int = 30
+    user_messages_per_minute: int = 20  # chat messages a user may send, counted before they are stored
 
     # --- recommendation text
     text_cache_ttl_s: int = 24 * 3600
@@ -131,6 +139,10 @@ class Settings(BaseSettings):
         if not found and self.agent_env == "dev":
             found = [DEV_JWT_SECRET]
         return found
+
+    @property
+    def diagnostics_public(self) -> bool:
+        return (self.agent_diagnostics or ("public" if self.agent_env == "dev" else "admin")) == "public"
 
     @property
     def llm_configured(self) -> bool:

@@ -10,15 +10,56 @@ import hashlib
 import logging
 import re
 import select
+import time
 from dataclasses import dataclass
 from importlib import resources
 
 import psycopg
 from psycopg.rows import DictRow, dict_row
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 # Rows come back as dicts everywhere (see make_pool).
-Pool = AsyncConnectionPool[psycopg.AsyncConnection[DictRow]]
+Conn = psycopg.AsyncConnection[DictRow]
+
+
+class FailFastPool(AsyncConnectionPool[Conn]):
+    """A pool that knows when Postgres refuses connections. While it does and no connection is
+    idle, a checkout fails at once (PoolTimeout: the caller answers 503) instead of waiting out
+    the timeout once per query; at most every PROBE_S one checkout tries a connection itself, so
+    the pool is back as soon as Postgres is (its own reconnect attempts back off for seconds)."""
+
+    PROBE_S = 0.5
+    _down_since: float | None = None
+    _last_probe = 0.0
+
+    async def _connect(self, timeout: float | None = None) -> Conn:  # noqa: ASYNC109 - the parent's signature
+        try:
+            conn = await super()._connect(timeout)
+        except Exception:
+            self._down_since = self._down_since or time.monotonic()
+            raise
+        self._down_since = None
+        return conn
+
+    async def getconn(self, timeout: float | None = None) -> Conn:  # noqa: ASYNC109 - the parent's signature
+        if self._down_since is not None and not self._pool:
+            now = time.monotonic()
+            if now - self._last_probe < self.PROBE_S:
+                raise PoolTimeout("Postgres is not accepting connections")
+            self._last_probe = now
+            conn = await self._connect(timeout=min(timeout or self.timeout, 2.0))  # raises while down
+            async with self._lock:
+                room = self._nconns < self.max_size
+                if room:
+                    self._nconns += 1
+            if room:
+                await self._add_to_pool(conn)
+            else:
+                await conn.close()
+        return await super().getconn(timeout)
+
+
+Pool = FailFastPool
 
 log = logging.getLogger("infrazen_agent.db")
 
@@ -92,14 +133,16 @@ async def _check(conn: psycopg.AsyncConnection[DictRow]) -> None:
         await AsyncConnectionPool.check_connection(conn)
 
 
-def make_pool(conninfo: str, *, min_size: int = 1, max_size: int = 10) -> Pool:
+def make_pool(conninfo: str, *, min_size: int = 1, max_size: int = 10, timeout_s: float = 30.0) -> Pool:
     # _check: a pool that outlives a Postgres restart hands out live connections again.
-    return AsyncConnectionPool(
+    # timeout_s: a request waits this long for a connection, then fails (503) instead of hanging.
+    return FailFastPool(
         conninfo,
         connection_class=psycopg.AsyncConnection[DictRow],
         min_size=min_size,
         max_size=max_size,
         open=False,
-        kwargs={"autocommit": True, "row_factory": dict_row},
+        timeout=timeout_s,
+        kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": max(1, round(timeout_s))},
         check=_check,
     )

@@ -8,6 +8,7 @@ from fastapi import Depends, Header, Request
 from starlette.requests import HTTPConnection
 
 from .auth import Principal, bearer_token, verify_token
+from .errors import AgentError
 from .runtime import Runtime
 
 
@@ -22,6 +23,20 @@ async def get_runtime(request: Request) -> Runtime:
 
 async def current_principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
     return verify_token(runtime_of(request).settings, bearer_token(authorization))
+
+
+def sees_diagnostics(conn: HTTPConnection) -> bool:
+    """Metrics and readiness details: for everyone (AGENT_DIAGNOSTICS=public), else admin tokens."""
+    settings = runtime_of(conn).settings
+    if settings.diagnostics_public:
+        return True
+    header = conn.headers.get("authorization")
+    if not header:
+        return False
+    try:
+        return verify_token(settings, bearer_token(header)).has_role("admin")
+    except AgentError:
+        return False
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

@@ -6,6 +6,7 @@ project builds an error body, and no stack trace ever reaches a client.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -16,11 +17,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .logs import request_id_var
 
+_log = logging.getLogger("infrazen_agent.errors")
+
 
 class ErrorDetail(BaseModel):
     code: str
     message: str
     request_id: str | None
+    retryable: bool = False
     details: Any = None
 
 
@@ -54,6 +58,7 @@ class AgentError(Exception):
             "code": self.code,
             "message": self.message,
             "request_id": request_id_var.get(),
+            "retryable": self.retryable,
         }
         if self.details is not None:
             error["details"] = self.details
@@ -138,7 +143,12 @@ _STATUS_CODES = {
 def error_response(
     status: int, code: str, message: str, *, details: Any = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    error: dict[str, Any] = {"code": code, "message": message, "request_id": request_id_var.get()}
+    error: dict[str, Any] = {
+        "code": code,
+        "message": message,
+        "request_id": request_id_var.get(),
+        "retryable": code in ("rate_limited", "unavailable", "timeout"),
+    }
     if details is not None:
         error["details"] = details
     return JSONResponse({"error": error}, status_code=status, headers=headers)
@@ -154,6 +164,24 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
         {"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")}
         for err in exc.errors()
     ]
+
+
+def _dependency_errors() -> tuple[type[Exception], ...]:
+    import psycopg
+    import psycopg_pool
+    import redis.exceptions
+
+    return (
+        psycopg.OperationalError,
+        psycopg_pool.PoolTimeout,
+        psycopg_pool.PoolClosed,
+        redis.exceptions.ConnectionError,
+        redis.exceptions.TimeoutError,
+    )
+
+
+def is_dependency_error(exc: BaseException) -> bool:
+    return isinstance(exc, _dependency_errors())
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -174,6 +202,16 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
 
+    async def dependency_error(_: Request, exc: Exception) -> JSONResponse:
+        # Postgres or Redis down or saturated: a quick, retryable 503, never a 500 after a long wait.
+        logging.getLogger("infrazen_agent.errors").warning(
+            "dependency unavailable", extra={"error": type(exc).__name__}
+        )
+        retry = Unavailable("a dependency is unavailable for a moment; retry shortly", headers={"Retry-After": "2"})
+        return JSONResponse(retry.body(), status_code=retry.status, headers=retry.headers)
+
+    for dependency in _dependency_errors():
+        app.add_exception_handler(dependency, dependency_error)
     app.add_exception_handler(AgentError, agent_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)

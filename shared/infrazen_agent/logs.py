@@ -29,6 +29,20 @@ def redact(text: str) -> str:
     return _JWT.sub("[jwt]", _TOKEN_PARAM.sub(r"\1[redacted]", text))
 
 
+def _redacted(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, bytes | bytearray):
+        return redact(bytes(value).decode("utf-8", "replace"))
+    if depth > 8:
+        return value
+    if isinstance(value, dict):
+        return {k: _redacted(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_redacted(v, depth + 1) for v in value]
+    return value
+
+
 class RedactTokens(logging.Filter):
     """Applied to every record our handler writes, whoever logs it (uvicorn, libraries, us)."""
 
@@ -37,9 +51,9 @@ class RedactTokens(logging.Filter):
         clean = redact(message)
         if clean != message:
             record.msg, record.args = clean, None
-        for key, value in vars(record).items():
-            if key not in _RESERVED and isinstance(value, str) and ("eyJ" in value or "token=" in value.lower()):
-                setattr(record, key, redact(value))
+        for key, value in list(vars(record).items()):
+            if key not in _RESERVED and not key.startswith("_") and not isinstance(value, int | float | bool):
+                setattr(record, key, _redacted(value))
         return True
 
 

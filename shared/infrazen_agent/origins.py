@@ -26,11 +26,15 @@ def install_cors(app: FastAPI, settings: Settings) -> None:
 
 
 def origin_allowed(settings: Settings, conn: HTTPConnection) -> bool:
-    """A handshake with no Origin is not from a browser page; a page may connect from its own
-    origin or from a configured one. Anything else could be another site riding a user's token."""
+    """A request with no Origin is not from a browser page. A page may come from a configured
+    origin, from the service's own public URL (AGENT_PUBLIC_URL), or in dev from the host it asked
+    for (in prod the Host header is not trusted for this: DNS rebinding would pass it)."""
     origin = conn.headers.get("origin")
     if not origin:
         return True
     if origin in settings.agent_cors_origins:
         return True
-    return urlsplit(origin).netloc.lower() == conn.headers.get("host", "").lower()
+    netloc = urlsplit(origin).netloc.lower()
+    if settings.agent_public_url:
+        return netloc == urlsplit(settings.agent_public_url).netloc.lower()
+    return settings.agent_env == "dev" and netloc == conn.headers.get("host", "").lower()

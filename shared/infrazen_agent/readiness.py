@@ -32,6 +32,11 @@ async def _timed(check: Callable[[], Awaitable[Any]], limit_s: float) -> dict[st
     return result
 
 
+def public_view(ok: bool, body: dict[str, Any]) -> dict[str, Any]:
+    """What anyone may see when diagnostics are for admins: the status, nothing about the inside."""
+    return {"status": body.get("status", "ready" if ok else "not_ready")}
+
+
 async def check_readiness(runtime: Runtime) -> tuple[bool, dict[str, Any]]:
     try:
         await runtime.ensure_started()

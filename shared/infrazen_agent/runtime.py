@@ -89,7 +89,7 @@ class Runtime:
                 self._redis_server = EmbeddedRedis(s.agent_data_dir / "redis")
                 self.redis_url = await asyncio.to_thread(self._redis_server.start)
             await migrate(self.database_url)
-            self._pool = make_pool(self.database_url)
+            self._pool = make_pool(self.database_url, max_size=s.db_pool_size, timeout_s=s.db_acquire_timeout_s)
             await self._pool.open(wait=True, timeout=30)
             # Many concurrent chat turns: wait for a free connection instead of failing at 100.
             self._redis = aioredis.Redis.from_pool(

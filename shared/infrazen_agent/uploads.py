@@ -10,11 +10,14 @@ everyone else it stays "not found".
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import io
+import logging
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from PIL import Image
@@ -28,6 +31,7 @@ _ID = re.compile(r"^up_[A-Za-z0-9_-]{16,64}$")
 _FILENAME_UNSAFE = re.compile(r"[^\w.\- ()\[\]]+", re.UNICODE)
 Image.MAX_IMAGE_PIXELS = 50_000_000  # refuse decompression bombs early (the limit below is stricter)
 _QUARANTINE = "_quarantine"  # object-key prefix of uploads that no tenant has claimed
+log = logging.getLogger("infrazen_agent.uploads")
 
 
 @dataclass(frozen=True)
@@ -182,24 +186,91 @@ async def claim_upload(runtime: Runtime, principal: Principal, upload_id: str) -
         row = await cur.fetchone()
     if row is None:
         raise NotFound("upload not found")
-    return _record(row)
+    record = _record(row)
+    return await _move_to_tenant(runtime, record)
 
 
-async def admit_anonymous_upload(runtime: Runtime, client_ip: str, origin: str) -> None:
-    """Per-IP and per-Origin limits on uploads without a token, counted before the body is read."""
-    per_ip = runtime.settings.upload_anonymous_per_minute
-    window = int(datetime.now(UTC).timestamp() // 60)
-    keys = [f"rl:upload:ip:{client_ip}:{window}", f"rl:upload:origin:{origin or '-'}:{window}"]
+async def _move_to_tenant(runtime: Runtime, record: UploadRecord) -> UploadRecord:
+    """A claimed upload's object moves under its tenant's prefix (tenant deletes and lifecycle
+    rules work by prefix). Until the move is done the row keeps the old key: always readable."""
+    key = f"uploads/{record.tenant_id}/{record.object_key.rsplit('/', 1)[-1]}"
+    try:
+        await runtime.store.put(key, await runtime.store.get(record.object_key), record.content_type)
+        async with runtime.pool.connection() as conn:
+            await conn.execute("UPDATE uploads SET object_key = %s WHERE id = %s", (key, record.upload_id))
+        await runtime.store.delete(record.object_key)
+    except Exception:  # noqa: BLE001 - still claimed and readable; the object stays where it was
+        log.warning("claimed upload not moved", extra={"upload_id": record.upload_id})
+        return record
+    return replace(record, object_key=key)
+
+
+async def admit_anonymous_upload(runtime: Runtime, client_ip: str) -> None:
+    """Limits on uploads without a token, checked before the body is read: per client address a
+    minute, and a cap on unclaimed uploads alive at once. The address can be forged where proxy
+    headers are trusted blindly; the cap bounds what a forger can store whatever it sends."""
+    settings = runtime.settings
+    per_ip = settings.upload_anonymous_per_minute
+    now = datetime.now(UTC).timestamp()
+    key = f"rl:upload:ip:{client_ip}:{int(now // 60)}"
     pipe = runtime.redis.pipeline(transaction=False)
-    for key in keys:
-        pipe.incr(key)
-        pipe.expire(key, 61)
-    ip_count, _, origin_count, _ = await pipe.execute()
-    if int(ip_count) > per_ip or int(origin_count) > 5 * per_ip:
-        retry = str(max(1, 60 - int(datetime.now(UTC).timestamp()) % 60))
+    pipe.incr(key)
+    pipe.expire(key, 61)
+    count, _ = await pipe.execute()
+    retry = str(max(1, 60 - int(now) % 60))
+    if int(count) > per_ip:
         raise RateLimited(
             f"more than {per_ip} uploads a minute without a token; retry in {retry} s", headers={"Retry-After": retry}
         )
+    async with runtime.pool.connection() as conn:
+        cur = await conn.execute("SELECT count(*) AS n FROM uploads WHERE quarantined AND expires_at > now()")
+        row = await cur.fetchone()
+    if row is not None and int(row["n"]) >= settings.upload_quarantine_max:
+        raise RateLimited("too many unclaimed uploads right now; retry in a minute", headers={"Retry-After": "60"})
+
+
+async def sweep_expired_uploads(runtime: Runtime, batch: int = 500) -> int:
+    """Delete expired uploads, objects first then rows (a row never points at a missing object
+    for long; an object without a row is what a crash between the two leaves, and is retried)."""
+    async with runtime.pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT id, object_key FROM uploads WHERE expires_at < now() ORDER BY expires_at LIMIT %s", (batch,)
+        )
+        rows = await cur.fetchall()
+    done: list[str] = []
+    for row in rows:
+        try:
+            await runtime.store.delete(row["object_key"])
+        except Exception:  # noqa: BLE001 - the next sweep tries again
+            log.warning("expired upload not deleted", extra={"upload_id": row["id"]})
+            continue
+        done.append(row["id"])
+    if done:
+        async with runtime.pool.connection() as conn:
+            await conn.execute("DELETE FROM uploads WHERE id = ANY(%s)", (done,))
+    return len(done)
+
+
+class UploadSweeper:
+    """Runs `sweep_expired_uploads` every `interval_s` in the upload component's process."""
+
+    def __init__(self, runtime: Runtime, interval_s: float = 60.0):
+        self.runtime = runtime
+        self.interval_s = interval_s
+        self.task = asyncio.create_task(self._loop(), name="upload-sweeper")
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval_s)
+            try:
+                await sweep_expired_uploads(self.runtime)
+            except Exception:  # noqa: BLE001 - a dependency hiccup: next round
+                log.warning("upload sweep failed")
+
+    async def aclose(self) -> None:
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
 
 
 def _record(row: dict[str, object]) -> UploadRecord:

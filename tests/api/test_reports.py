@@ -12,10 +12,10 @@ import httpx
 import jwt
 import pytest
 
-from infrazen_agent.app import create_app
 from infrazen_agent.config import Settings
 from infrazen_agent.wording.numbers import format_money
 from tests.conftest import TEST_SECRET
+from tests.support.asgi import in_process
 from tests.support.data_fixtures import MAIN_TENANT, USD_TENANT
 
 
@@ -28,11 +28,8 @@ def app_service_token(tenant: str, *, secret: str = TEST_SECRET) -> str:
 
 @pytest.fixture
 async def client(seeded_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(["generate_text", "tools"], seeded_settings)
-    await app.state.runtime.ensure_started()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://agent", timeout=30) as c:
+    async with in_process(["generate_text", "tools"], seeded_settings) as c:
         yield c
-    await app.state.runtime.stop()
 
 
 def _h(tenant: str) -> dict[str, str]:

@@ -28,12 +28,15 @@ def service(settings: Settings) -> Iterator[Chat]:
         yield Chat(server, settings)
 
 
-def _allowed(token_kind: str, target: str) -> bool:
-    """The rule: a recommendation token reaches its own recommendation only; an analytics token
-    reaches the analytics chat, and the tenant's recommendations through tools and texts."""
+def _allowed(token_kind: str, target: str, route: str) -> bool:
+    """The rule: a chat token never reaches the tool API or reports; a recommendation token
+    reaches its own recommendation only; an analytics token reaches the analytics chat, and the
+    tenant's recommendation texts by id (that chat lists and compares them)."""
+    if route in ("tool", "report", "resource_text"):
+        return False
     if token_kind == "rec_a":
-        return target.removesuffix(":read") == "rec_a"
-    return target == "analytics" or target.endswith(":read")
+        return target == "rec_a"
+    return target == "analytics" or route == "text"
 
 
 async def test_legacy_scope_matrix(service: Chat) -> None:
@@ -56,7 +59,6 @@ async def test_legacy_scope_matrix(service: Chat) -> None:
         for (kind, token), target in itertools.product(tokens.items(), ["rec_a", "rec_b", "analytics"]):
             h = {"Authorization": f"Bearer {token}"}
             sid = sessions[target]
-            expect = _allowed(kind, target)
             body: dict[str, Any] = (
                 {"scope": "analytics"}
                 if target == "analytics"
@@ -72,20 +74,22 @@ async def test_legacy_scope_matrix(service: Chat) -> None:
                 "cancel": (await c.post(f"/v1/chat/sessions/{sid}/cancel", headers=h)).status_code == 202,
                 "ws": await _ws_opens(service, sid, token),
             }
-            for route, ok in probes.items():
-                cells.append((kind, target, route, expect, ok))
             if target != "analytics":
-                read_expect = _allowed(kind, f"{target}:read")
                 rid = rec_ids[target]
                 tool = await c.post("/v1/tools/get_recommendation", json={"recommendation_id": rid}, headers=h)
                 text = await c.post("/v1/generate/recommendation-text", json={"recommendation_id": rid}, headers=h)
-                cells.append((kind, target, "tool", read_expect, tool.status_code == 200))
-                cells.append((kind, target, "text", read_expect, text.status_code == 200))
-                if not read_expect:
-                    assert (tool.status_code, text.status_code) == (404, 404), (tool.text, text.text)
+                probes |= {"tool": tool.status_code == 200, "text": text.status_code == 200}
+                assert tool.status_code == 403 and text.status_code in (200, 404), (tool.text, text.text)
+            else:
+                report = await c.post("/v1/reports/data", json={"role": "cfo"}, headers=h)
+                resource_text = await c.post("/v1/generate/recommendation-text", json={"resource_id": 1}, headers=h)
+                probes |= {"report": report.status_code == 200, "resource_text": resource_text.status_code == 200}
+                assert report.status_code == resource_text.status_code == 403
+            for route, ok in probes.items():
+                cells.append((kind, target, route, _allowed(kind, target, route), ok))
     wrong = [cell for cell in cells if cell[3] != cell[4]]
     assert not wrong, wrong
-    assert len(cells) == 2 * 3 * 5 + 2 * 2 * 2
+    assert len(cells) == 2 * 3 * 5 + 2 * 2 * 2 + 2 * 2
 
 
 def _another(settings: Settings, rec_id: int) -> int:
@@ -109,9 +113,36 @@ async def test_a_legacy_tenant_claim_is_ignored(service: Chat) -> None:
     """In InfraZen a tenant is a user: a `tenant_id` claim on such a token reads nothing else."""
     token = infrazen_token(1001, scenario="analytics", tenant_id="globex")
     foreign = top_recommendation(service.settings, tenant="globex")["id"]
+    own = top_recommendation(service.settings)["id"]
+    async with httpx.AsyncClient(base_url=service.server.url, timeout=30) as c:
+        h = {"Authorization": f"Bearer {token}"}
+        theirs = await c.post("/v1/generate/recommendation-text", json={"recommendation_id": foreign}, headers=h)
+        mine = await c.post("/v1/generate/recommendation-text", json={"recommendation_id": own}, headers=h)
+    assert theirs.status_code == 404 and mine.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {},  # no chat named
+        {"scenario": ""},
+        {"scenario": "admin"},
+        {"scenario": "recommendation"},  # no recommendation
+        {"scenario": "recommendation", "recommendation_id": None},
+        {"scenario": "recommendation", "recommendation_id": "5; DROP"},
+        {"scenario": "recommendation", "recommendation_id": True},
+        {"recommendation_id": -3},
+    ],
+)
+async def test_a_chat_token_with_an_unreadable_scope_opens_nothing(service: Chat, claims: dict[str, Any]) -> None:
+    token = infrazen_token(1001, **claims)
+    rec = top_recommendation(service.settings)["id"]
     async with httpx.AsyncClient(base_url=service.server.url) as c:
         h = {"Authorization": f"Bearer {token}"}
-        r = await c.post("/v1/tools/get_recommendation", json={"recommendation_id": foreign}, headers=h)
-        context = await c.post("/v1/tools/get_user_context", json={}, headers=h)
-    assert r.status_code == 404
-    assert context.status_code == 200 and "globex" not in context.text
+        for method, path, body in (
+            ("POST", "/v1/chat/start", {"scope": "analytics"}),
+            ("POST", "/v1/chat/start", {"scope": "recommendation", "recommendation_id": rec}),
+            ("POST", "/v1/generate/recommendation-text", {"recommendation_id": rec}),
+        ):
+            r = await c.request(method, path, json=body, headers=h)
+            assert r.status_code == 401, (claims, path, r.text)

@@ -16,7 +16,7 @@ from infrazen_agent.auth import Principal
 from infrazen_agent.config import Settings
 from infrazen_agent.errors import NotFound
 from infrazen_agent.runtime import Runtime
-from infrazen_agent.uploads import claim_upload, read_upload
+from infrazen_agent.uploads import claim_upload, read_upload, sweep_expired_uploads
 from tests.api.test_upload import png_bytes
 from tests.chat.clients import Chat, query, running_chat
 from tests.chat.seeded import database_url
@@ -41,8 +41,15 @@ async def started(settings: Settings) -> AsyncIterator[Runtime]:
         await rt.stop()
 
 
-async def _anonymous_upload(c: httpx.AsyncClient, data: bytes | None = None) -> httpx.Response:
-    return await c.post("/v1/chat/upload", files={"file": ("shot.png", data or png_bytes(), "image/png")})
+async def _anonymous_upload(
+    c: httpx.AsyncClient, data: bytes | None = None, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """As the page does: no token, the page's Origin (here the service's own, allowed in dev)."""
+    return await c.post(
+        "/v1/chat/upload",
+        files={"file": ("shot.png", data or png_bytes(), "image/png")},
+        headers={"Origin": str(c.base_url).rstrip("/"), **(headers or {})},
+    )
 
 
 async def _ask_with_image(chat: Chat, user: int | str, image_id: str) -> dict[str, object]:
@@ -84,8 +91,14 @@ async def test_the_first_authenticated_turn_claims_it_for_good(chat: Chat) -> No
     # Another tenant referencing the claimed id: "not found", and the owner is unchanged.
     stolen = await _ask_with_image(chat, "globex", image_id)
     assert stolen.get("error") and "Изображение не найдено" in str(stolen["content"])
-    [row] = query(chat.settings, "SELECT tenant_id, user_id, quarantined FROM uploads WHERE id = %s", image_id)
+    [row] = query(
+        chat.settings, "SELECT tenant_id, user_id, quarantined, object_key FROM uploads WHERE id = %s", image_id
+    )
     assert (row["tenant_id"], row["user_id"], row["quarantined"]) == ("1001", "1001", False)
+    assert row["object_key"].startswith("uploads/1001/")  # moved out of the quarantine prefix
+    async with started(chat.settings) as rt:
+        _, data = await read_upload(rt, Principal("1001", "1001"), image_id)
+    assert data == png_bytes()
 
 
 async def test_concurrent_claims_have_one_winner_each(chat: Chat) -> None:
@@ -136,7 +149,7 @@ async def test_limits_hold_and_refusals_store_nothing(settings: Settings) -> Non
     with running_chat(tight) as chat:
         async with chat.http() as c:
             too_many_pixels = await _anonymous_upload(c, png_bytes(200, 100))
-            not_an_image = await c.post("/v1/chat/upload", files={"file": ("x.png", b"<?php evil", "image/png")})
+            not_an_image = await _anonymous_upload(c, b"<?php evil")
             burst = [await _anonymous_upload(c) for _ in range(12)]
     assert too_many_pixels.status_code == 413 and "pixels" in too_many_pixels.json()["error"]["message"]
     assert not_an_image.status_code == 415
@@ -146,3 +159,39 @@ async def test_limits_hold_and_refusals_store_nothing(settings: Settings) -> Non
     assert all("Retry-After" in r.headers for r in burst if r.status_code == 429)
     stored = query(chat.settings, "SELECT count(*) AS n FROM uploads")[0]["n"]
     assert stored == 3
+
+
+async def test_without_a_token_only_an_allowed_page_may_upload(chat: Chat) -> None:
+    async with chat.http() as c:
+        files = {"file": ("a.png", png_bytes(), "image/png")}
+        no_origin = await c.post("/v1/chat/upload", files=files)
+        foreign = await c.post("/v1/chat/upload", files=files, headers={"Origin": "https://evil.example"})
+    assert no_origin.status_code == foreign.status_code == 403
+    assert "AGENT_CORS_ORIGINS" in foreign.json()["error"]["message"]
+    assert query(chat.settings, "SELECT count(*) AS n FROM uploads")[0]["n"] == 0
+
+
+async def test_a_forged_address_cannot_store_without_bound(settings: Settings) -> None:
+    """Where proxy headers are believed, a client can pick its address per request: the cap on
+    unclaimed uploads still bounds what it stores."""
+    capped = settings.model_copy(update={"upload_anonymous_per_minute": 1000, "upload_quarantine_max": 5})
+    with running_chat(capped) as chat:
+        async with chat.http() as c:
+            burst = [await _anonymous_upload(c, headers={"X-Forwarded-For": f"10.0.{i}.1"}) for i in range(12)]
+    assert [r.status_code for r in burst].count(200) == 5
+    assert query(chat.settings, "SELECT count(*) AS n FROM uploads WHERE quarantined")[0]["n"] == 5
+
+
+async def test_expired_uploads_are_swept_objects_and_rows(chat: Chat) -> None:
+    async with chat.http() as c:
+        ids = [(await _anonymous_upload(c)).json()["image_id"] for _ in range(3)]
+        kept = (await _anonymous_upload(c)).json()["image_id"]
+    expire = "UPDATE uploads SET expires_at = now() - interval '1 minute' WHERE id = ANY(%s) RETURNING object_key"
+    keys = [r["object_key"] for r in query(chat.settings, expire, ids)]
+    async with started(chat.settings) as rt:
+        assert await sweep_expired_uploads(rt) == 3
+        for key in keys:
+            with pytest.raises(Exception):  # noqa: B017 - the store's own not-found error
+                await rt.store.get(key)
+    left = {r["id"] for r in query(chat.settings, "SELECT id FROM uploads")}
+    assert left == {kept}

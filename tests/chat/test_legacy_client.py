@@ -117,7 +117,17 @@ async def test_refused_at_the_handshake_with_the_reason_logged(
             pass
     assert refused.value.response.status_code == 403
     reasons = [r for r in caplog.records if r.getMessage() == "infrazen chat refused"]
-    assert reasons and getattr(reasons[-1], "reason", "")
+    expected = {
+        "garbage": "malformed token",
+        "wrong_secret": "signature not valid",
+        "expired": "expired",
+        "no_user": "no user",
+        "other_rec": "another chat",
+        "other_tenant": "not found",
+        "analytics_token": "another chat",
+        "origin": "origin",
+    }[case]
+    assert reasons and expected in getattr(reasons[-1], "reason", ""), [getattr(r, "reason", "") for r in reasons]
 
 
 async def test_the_origin_rule_lets_the_page_and_configured_origins_in(settings: Any) -> None:

@@ -337,10 +337,22 @@ async def test_a_rate_limit_outage_fails_each_call_of_the_batch_and_audits_it(
 async def test_a_row_postgres_refuses_costs_only_itself(
     registry: ToolRegistry, runtime: Runtime, settings: Settings
 ) -> None:
-    # jsonb refuses the NUL character: that call's row is lost (and logged), not its batch's.
-    results = await registry.call_many([("echo", {"n": 1}), ("echo", "\x00{"), ("nope", {})], ctx(runtime))
-    assert [r.error["code"] if r.error else "ok" for r in results] == ["ok", "invalid_input", "not_found"]
-    assert [(r["tool"], r["outcome"]) for r in await audit_rows(settings)] == [("echo", "ok"), ("nope", "error")]
+    # jsonb refuses the NUL character: the refused call is still audited, its arguments scrubbed.
+    calls = [("echo", {"n": 1}), ("echo", "\x00{"), ("echo", {"n": "a\x00b"}), ("nope", {})]
+    results = await registry.call_many(calls, ctx(runtime))
+    assert [r.error["code"] if r.error else "ok" for r in results] == [
+        "ok",
+        "invalid_input",
+        "invalid_input",
+        "not_found",
+    ]
+    rows = await audit_rows(settings)
+    assert [(r["tool"], r["outcome"]) for r in rows] == [
+        ("echo", "ok"),
+        ("echo", "error"),
+        ("echo", "error"),
+        ("nope", "error"),
+    ]
 
 
 async def test_an_audit_outage_is_one_failed_write_not_one_per_row(

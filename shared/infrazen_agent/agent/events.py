@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+
+from ..guard.text import has_control_chars
 
 MAX_CONTENT_CHARS = 8000
 MAX_ATTACHMENTS = 4
@@ -26,6 +28,13 @@ class ClientMessage(_Frame):
     content: str = Field(default="", max_length=MAX_CONTENT_CHARS)
     attachments: list[Annotated[str, Field(max_length=80)]] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
     client_message_id: str | None = Field(default=None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")
+
+    @field_validator("content", "attachments")
+    @classmethod
+    def _no_control_chars(cls, value: object) -> object:
+        if has_control_chars(value):
+            raise ValueError("control characters (such as NUL) are not allowed")
+        return value
 
 
 class ClientCancel(_Frame):

@@ -47,10 +47,13 @@ from ..errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    RateLimited,
     Unauthorized,
     Unavailable,
     error_response,
 )
+from ..guard.admission import FrameBudget
+from ..guard.text import has_control_chars
 from ..llm import get_gateway
 from ..logs import request_id_var
 from ..origins import origin_allowed
@@ -100,6 +103,8 @@ class ChatStart(BaseModel):
     def _small(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         if value is not None and len(json.dumps(value, default=str)) > MAX_PAGE_CONTEXT_CHARS:
             raise ValueError(f"page_context is larger than {MAX_PAGE_CONTEXT_CHARS} characters")
+        if has_control_chars(value):
+            raise ValueError("control characters (such as NUL) are not allowed")
         return value
 
     @model_validator(mode="after")
@@ -367,6 +372,7 @@ class _Connection:
         self.principal = principal
         self.session = session
         self.sub = service.hub.subscribe(session.id, self.translate)
+        self.budget = FrameBudget()
 
     def reply(self, env: Envelope) -> None:
         self.sub.deliver(env)
@@ -414,6 +420,13 @@ class _Connection:
                 return
             if message["type"] == "websocket.disconnect":
                 return
+            if not self.budget.take():
+                if self.budget.flooding:
+                    await _close(self.ws, RateLimited("too many frames on this connection"))
+                    return
+                if self.budget.should_warn():
+                    self._error(RateLimited("too many frames on this connection; slow down"))
+                continue
             raw = message.get("text")
             if raw is None:
                 self._error(BadRequest("send JSON text frames"))
@@ -549,8 +562,8 @@ class _LegacyConnection(_Connection):
         self.reply(Envelope("typing", None, _legacy_frame("typing", ""), False))
         try:
             msg = ClientMessage(content=content)
-        except ValidationError:
-            self._error(InvalidInput("content"))
+        except ValidationError as exc:
+            self._error(InvalidInput(_first_error(exc)))
             return
         await self.service.submit(self.principal, self.session, msg, request_id=request_id_var.get())
 

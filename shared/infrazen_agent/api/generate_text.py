@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from ..deps import CurrentPrincipal, RuntimeDep
-from ..errors import AUTH_RESPONSES, NotFound
+from ..errors import AUTH_RESPONSES, Forbidden, NotFound
 from ..runtime import Runtime
 from ..text.model import TextRequest, TextResponse
 from ..text.service import generate_json
@@ -33,6 +33,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 async def recommendation_text(
     body: TextRequest, request: Request, principal: CurrentPrincipal, runtime: RuntimeDep
 ) -> Response:
+    if principal.is_chat_token and body.recommendation_id is None:
+        raise Forbidden("a chat token reads its recommendation's text only")
     if body.recommendation_id is not None and not principal.allows_recommendation(body.recommendation_id):
         raise NotFound("recommendation not found")  # a legacy token minted for another recommendation
     # Bytes straight through: a cache hit is never parsed and re-serialised.

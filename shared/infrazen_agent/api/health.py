@@ -7,8 +7,8 @@ import time
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from ..deps import runtime_of
-from ..readiness import check_readiness, llm_mode
+from ..deps import runtime_of, sees_diagnostics
+from ..readiness import check_readiness, llm_mode, public_view
 
 router = APIRouter(tags=["health"])
 _BOOT = time.time()
@@ -32,4 +32,4 @@ async def health(request: Request) -> dict[str, object]:
 )
 async def ready(request: Request) -> JSONResponse:
     ok, body = await check_readiness(runtime_of(request))
-    return JSONResponse(body, status_code=200 if ok else 503)
+    return JSONResponse(body if sees_diagnostics(request) else public_view(ok, body), status_code=200 if ok else 503)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from ..deps import runtime_of
-from ..readiness import check_readiness
+from ..deps import runtime_of, sees_diagnostics
+from ..readiness import check_readiness, public_view
 
 router = APIRouter(include_in_schema=False)
 
@@ -19,4 +19,4 @@ async def probe_health() -> dict[str, str]:
 @router.get("/_/ready")
 async def probe_ready(request: Request) -> JSONResponse:
     ok, body = await check_readiness(runtime_of(request))
-    return JSONResponse(body, status_code=200 if ok else 503)
+    return JSONResponse(body if sees_diagnostics(request) else public_view(ok, body), status_code=200 if ok else 503)

@@ -43,7 +43,7 @@ class ReportRendered(ReportData):
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or invalid token"},
-    403: {"description": "`user_id` is not the token's tenant"},
+    403: {"description": "`user_id` is not the token's tenant, or a chat token"},
     422: {"description": "Malformed body"},
 }
 
@@ -51,6 +51,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 async def _snapshot(
     body: ReportRequest, request: Request, principal: CurrentPrincipal, runtime: RuntimeDep
 ) -> dict[str, Any]:
+    principal.require_service_token("a report")
     if body.user_id is not None and str(body.user_id) != principal.tenant_id:
         raise Forbidden("user_id is not the token's tenant; the tenant comes from the token")
     days = (body.context or ReportContext()).time_range_days

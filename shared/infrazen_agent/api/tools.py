@@ -10,7 +10,16 @@ from typing import Any
 from fastapi import APIRouter, Body, Request
 
 from ..deps import CurrentPrincipal, RuntimeDep
-from ..errors import AUTH_RESPONSES, AgentError, Forbidden, InvalidInput, NotFound, RateLimited, UpstreamTimeout
+from ..errors import (
+    AUTH_RESPONSES,
+    AgentError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    Unavailable,
+    UpstreamTimeout,
+)
 from ..runtime import Runtime
 from ..tools import ToolContext, ToolResult, get_registry
 
@@ -23,6 +32,7 @@ _ERRORS: dict[str, type[AgentError]] = {
     "rate_limited": RateLimited,
     "timeout": UpstreamTimeout,
     "forbidden": Forbidden,
+    "unavailable": Unavailable,
 }
 
 
@@ -47,7 +57,7 @@ async def list_tools(_: CurrentPrincipal) -> dict[str, Any]:
     response_model=ToolResult,
     summary="Call a read tool as the caller (body = the tool's arguments)",
     responses={
-        403: {"description": "An action tool (needs the chat's confirmation flow) or a missing role"},
+        403: {"description": "An action tool (needs the chat's confirmation flow), a missing role, or a chat token"},
         404: {"description": "Unknown tool, or an id not found in the caller's tenant"},
         422: {"description": "Arguments do not match the tool's input schema"},
         429: {"description": "Per-user tool rate limit"},
@@ -60,6 +70,7 @@ async def call_tool(
     runtime: RuntimeDep,
     arguments: dict[str, Any] | None = Body(default=None),
 ) -> ToolResult:
+    principal.require_service_token("the tool API")
     registry = get_registry()
     tool = registry.resolve(name)
     if tool is None:

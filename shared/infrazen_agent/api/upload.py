@@ -15,8 +15,10 @@ from starlette.datastructures import UploadFile
 
 from ..auth import Principal, bearer_token, verify_token
 from ..deps import CurrentPrincipal, RuntimeDep
-from ..errors import AUTH_RESPONSES, InvalidInput, PayloadTooLarge, UnsupportedMediaType
-from ..uploads import UploadRecord, admit_anonymous_upload, get_upload, store_upload
+from ..errors import AUTH_RESPONSES, Forbidden, InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from ..origins import origin_allowed
+from ..runtime import Runtime
+from ..uploads import UploadRecord, UploadSweeper, admit_anonymous_upload, get_upload, store_upload
 
 router = APIRouter(tags=["upload"], responses=AUTH_RESPONSES)
 
@@ -139,7 +141,17 @@ async def upload_info(upload_id: str, principal: CurrentPrincipal, runtime: Runt
     return UploadOut.model_validate(record.public())
 
 
-_LEGACY_ERRORS = {**_ERRORS, 429: {"description": "Too many uploads without a token from this address or origin"}}
+_LEGACY_ERRORS = {
+    **_ERRORS,
+    403: {"description": "No token, and the Origin is not an allowed page"},
+    429: {"description": "Too many uploads without a token from this address, or too many unclaimed ones"},
+}
+
+
+async def on_start(runtime: Runtime) -> None:
+    """Expired uploads (their objects and rows) are deleted in the background."""
+    if "upload_sweeper" not in runtime.services:
+        runtime.services["upload_sweeper"] = UploadSweeper(runtime)
 
 
 def _optional_principal(request: Request, runtime: RuntimeDep) -> Principal | None:
@@ -162,8 +174,10 @@ def _optional_principal(request: Request, runtime: RuntimeDep) -> Principal | No
 async def legacy_upload(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     principal = _optional_principal(request, runtime)
     if principal is None:
-        client = request.client.host if request.client else "-"
-        await admit_anonymous_upload(runtime, client, request.headers.get("origin", ""))
+        # A browser page of another site cannot drop files here for a user to claim by mistake.
+        if not request.headers.get("origin") or not origin_allowed(runtime.settings, request):
+            raise Forbidden("an upload without a token must come from the InfraZen page (AGENT_CORS_ORIGINS)")
+        await admit_anonymous_upload(runtime, request.client.host if request.client else "-")
     filename, data = await _read_body(request, runtime.settings.upload_max_bytes)
     record = await store_upload(runtime, principal, filename, data)
     expires_in = int((record.expires_at - datetime.now(UTC)).total_seconds())

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..agent.loop import ToolTrace
 from ..data.catalog import PROVIDER_NAMES
+from ..guard.text import safe_name
 from ..wording import Lang, format_money, format_number, format_percent
 
 Data = dict[str, Any]
@@ -95,6 +96,11 @@ _PHRASES_RU = (
     ("no size", "размер не указан"),
     ("accounts, network, images, IAM", "аккаунты, сеть, образы, IAM"),
 )
+
+
+def _n(value: object) -> str:
+    """A name from tenant data, as plain text (no markup a renderer would act on)."""
+    return safe_name(str(value or ""))
 
 
 def _ru(lang: str) -> bool:
@@ -211,7 +217,7 @@ def _recommendation(d: Data, lang: str) -> list[str]:
     target = d.get("target")
     if _ru(lang):
         line = (
-            f"#{d.get('id')} {kind[0]} для {res.get('name')}: экономия {_money(d.get('savings_monthly'), lang)} "
+            f"#{d.get('id')} {kind[0]} для {_n(res.get('name'))}: экономия {_money(d.get('savings_monthly'), lang)} "
             f"({_pct(d.get('savings_pct'), lang)}), уверенность {_confidence(d.get('confidence'), lang)}, "
             f"статус: {_word(d.get('status'), lang)}"
         )
@@ -220,7 +226,7 @@ def _recommendation(d: Data, lang: str) -> list[str]:
             more.append(f"цель: {target.get('provider_name')} {target.get('sku')} ({target.get('region')})")
     else:
         line = (
-            f"#{d.get('id')} {kind[1]} for {res.get('name')}: saves {_money(d.get('savings_monthly'), lang)} "
+            f"#{d.get('id')} {kind[1]} for {_n(res.get('name'))}: saves {_money(d.get('savings_monthly'), lang)} "
             f"({_pct(d.get('savings_pct'), lang)}), confidence {_confidence(d.get('confidence'), lang)}, "
             f"{d.get('status')}"
         )
@@ -235,7 +241,7 @@ def _resource(d: Data, lang: str) -> list[str]:
     spec = _spec(r.get("spec"), lang) or ("размер не указан" if _ru(lang) else "no size")
     status = f"статус: {_word(r.get('status'), lang)}" if _ru(lang) else str(r.get("status"))
     return [
-        f"{_word(r.get('resource_type'), lang)} {r.get('name')} ({r.get('provider_name')}, {r.get('region')}): "
+        f"{_word(r.get('resource_type'), lang)} {_n(r.get('name'))} ({r.get('provider_name')}, {_n(r.get('region'))}): "
         f"{spec}, {_money(r.get('monthly_cost'), lang)}, {status}"
     ]
 
@@ -255,7 +261,7 @@ def _snapshot(d: Data, lang: str) -> list[str]:
 
 
 def _alternatives(d: Data, lang: str) -> list[str]:
-    name = (d.get("resource") or {}).get("name")
+    name = _n((d.get("resource") or {}).get("name"))
     current = _money(d.get("current_monthly"), lang)
     items = _items(d, "alternatives")
     if not items:
@@ -311,9 +317,9 @@ def effort_factor(f: Data, lang: str) -> str:
 def _plan(d: Data, lang: str) -> list[str]:
     saves = _money(d.get("savings_monthly"), lang)
     if _ru(lang):
-        head = f"план для #{d.get('recommendation_id')} ({d.get('resource_name')}), экономия {saves}:"
+        head = f"план для #{d.get('recommendation_id')} ({_n(d.get('resource_name'))}), экономия {saves}:"
     else:
-        head = f"plan for #{d.get('recommendation_id')} ({d.get('resource_name')}), saves {saves}:"
+        head = f"plan for #{d.get('recommendation_id')} ({_n(d.get('resource_name'))}), saves {saves}:"
     risk = "риск" if _ru(lang) else "risk"
     steps = [
         f"{s.get('order')}. {_word(s.get('title'), lang)} ({risk}: {_word(s.get('risk'), lang)})"
@@ -348,7 +354,7 @@ def _overview(d: Data, lang: str) -> list[str]:
         if isinstance(top, dict):
             label = ru_label if ru else en_label
             lines.append(
-                f"{label}: {top.get('name')}, {_money(top.get('amount'), lang)} ({_pct(top.get('pct'), lang)})"
+                f"{label}: {_n(top.get('name'))}, {_money(top.get('amount'), lang)} ({_pct(top.get('pct'), lang)})"
             )
     savings = _money(d.get("potential_savings_monthly"), lang)
     if ru:
@@ -385,7 +391,7 @@ def _breakdown(d: Data, lang: str) -> list[str]:
         change = i.get("change_pct")
         vs = f", {_pct(change, lang, signed=True)} {'к прошлому периоду' if ru else 'vs the previous period'}"
         lines.append(
-            f"{i.get('name')}: {_money(i.get('amount'), lang)} ({_pct(i.get('pct'), lang)}"
+            f"{_n(i.get('name'))}: {_money(i.get('amount'), lang)} ({_pct(i.get('pct'), lang)}"
             + (vs if change is not None else "")
             + ")"
         )
@@ -400,7 +406,7 @@ def _anomalies(d: Data, lang: str) -> list[str]:
     for a in _items(d, "anomalies"):
         expected = "при ожидаемых" if ru else "expected"
         lines.append(
-            f"{a.get('day')} {a.get('provider_name')} {a.get('service')}: {_money(a.get('amount'), lang)}, "
+            f"{a.get('day')} {a.get('provider_name')} {_n(a.get('service'))}: {_money(a.get('amount'), lang)}, "
             f"{expected} {_money(a.get('expected'), lang)} ({_pct(a.get('deviation_pct'), lang, signed=True)}, "
             f"{_word(a.get('kind'), lang)})"
         )
@@ -430,11 +436,11 @@ def _user(d: Data, lang: str) -> list[str]:
     total = _money(d.get("monthly_cost_total"), lang)
     if _ru(lang):
         return [
-            f"{d.get('tenant_name')}: ресурсов {_num(d.get('resources_total'), lang)} ({providers}), {total}; "
+            f"{_n(d.get('tenant_name'))}: ресурсов {_num(d.get('resources_total'), lang)} ({providers}), {total}; "
             f"открытых рекомендаций: {d.get('open_recommendations')}"
         ]
     return [
-        f"{d.get('tenant_name')}: {_num(d.get('resources_total'), lang)} resources on {providers}, {total}; "
+        f"{_n(d.get('tenant_name'))}: {_num(d.get('resources_total'), lang)} resources on {providers}, {total}; "
         f"{d.get('open_recommendations')} open recommendations"
     ]
 

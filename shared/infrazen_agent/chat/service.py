@@ -34,6 +34,7 @@ from ..agent.prompt import IMAGE_MARK, build_messages, detect_language
 from ..agent.tool_specs import model_specs
 from ..auth import Principal
 from ..errors import AgentError, Conflict, InvalidInput, NotFound, RateLimited, Unavailable
+from ..guard.admission import admit_message
 from ..llm import CallMeta, get_gateway, image_part, user_message
 from ..runtime import Runtime
 from ..uploads import claim_upload
@@ -188,6 +189,7 @@ class ChatService:
             raise InvalidInput("a message needs content or an attachment")
         if session.expired:
             raise NotFound("chat session expired; start a new one")
+        await admit_message(self.runtime, principal)  # a flood is refused before anything is stored
         if len(IMAGE_MARK.findall(content)) > len(_IMAGE_REF.findall(content)):
             raise NotFound("upload not found")  # a malformed [image:…] id
         for upload_id in images:

@@ -9,6 +9,7 @@ from typing import Any
 from ..chat.offline_lines import effort_factor
 from ..data.money import MONTHS_PER_YEAR, Money, money, round2
 from ..errors import NotFound, error_from_code
+from ..guard.text import safe_name
 from ..tools import get_registry
 from ..tools.registry import ToolContext, ToolResult
 from ..wording import format_number
@@ -132,11 +133,11 @@ def _subject_fields(res: dict[str, Any], snap: dict[str, Any] | None, current: M
     snap = snap or {}
     return {
         "resource_id": res["id"],
-        "resource_name": res["name"],
+        "resource_name": safe_name(res["name"]),  # tenant data: printed into markdown and HTML
         "resource_type": res["resource_type"],
         "provider": res["provider"],
         "provider_name": res["provider_name"],
-        "region": res["region"],
+        "region": safe_name(res["region"]),
         "spec_text": spec_text(res["spec"]),
         "current_monthly": current,
         "target_monthly": target,

@@ -20,7 +20,8 @@ import psycopg
 from pydantic import BaseModel, ValidationError
 
 from ..auth import Principal
-from ..errors import AgentError, Forbidden, InvalidInput, NotFound, RateLimited, UpstreamTimeout
+from ..errors import AgentError, Forbidden, InvalidInput, NotFound, RateLimited, UpstreamTimeout, is_dependency_error
+from ..guard.text import has_control_chars, refuse_control_chars, scrubbed
 from ..runtime import Runtime
 from .shared_reads import SharedReads
 
@@ -283,9 +284,13 @@ async def _run(p: _Pending, ctx: ToolContext, started: float) -> ToolResult:
             result = ToolResult(name=tool.versioned_name, ok=True, data=data, summary=summary, truncated=truncated)
         except AgentError as exc:
             result = _failure(tool, p.name, error_code(exc), exc.message)
-        except Exception:
-            log.exception("tool failed", extra={"tool": p.name})
-            result = _failure(tool, p.name, "internal_error", "the tool failed; the error was logged")
+        except Exception as exc:
+            if is_dependency_error(exc):  # Postgres or Redis away: retryable, not a bug
+                log.warning("tool failed: dependency unavailable", extra={"tool": p.name, "error": type(exc).__name__})
+                result = _failure(tool, p.name, "unavailable", "a dependency is unavailable for a moment; retry")
+            else:
+                log.exception("tool failed", extra={"tool": p.name})
+                result = _failure(tool, p.name, "internal_error", "the tool failed; the error was logged")
     result.latency_ms = round((time.perf_counter() - started) * 1000, 2)
     p.result = result
     return result
@@ -309,6 +314,7 @@ def _parse_arguments(arguments: dict[str, Any] | str) -> dict[str, Any]:
             raise InvalidInput("arguments are not valid JSON") from None
     if not isinstance(arguments, dict):
         raise InvalidInput("arguments must be a JSON object")
+    refuse_control_chars(arguments, "arguments")
     return arguments
 
 
@@ -399,6 +405,8 @@ def _audit_row(p: _Pending, result: ToolResult) -> dict[str, Any]:
             "size_chars": len(text),
         }
     arguments = p.parsed if p.parsed is not None else p.arguments
+    if has_control_chars(arguments):  # refused above; still audited, in a form Postgres stores
+        arguments = scrubbed(arguments)
     return {
         "tool": p.tool.name if p.tool else p.name[:100],
         "version": p.tool.version if p.tool else 0,

@@ -8,6 +8,7 @@ lines, italics and code plain text, bullets "• " (nested ones "– "), tables 
 from __future__ import annotations
 
 import re
+from itertools import zip_longest
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _RULE = re.compile(r"^\s{0,3}(?:[-*_]\s*){3,}$")
@@ -29,25 +30,37 @@ def for_infrazen_client(markdown: str) -> str:
     """`markdown` in what the InfraZen client renders: bold and line breaks only."""
     out: list[str] = []
     header: list[str] | None = None
+    rows = 0
     in_code = False
+
+    def end_table() -> None:
+        nonlocal header, rows
+        if header is not None and rows == 0:  # a lone row (or a header with no body): its cells
+            out.append("• " + "; ".join(c for c in header if c))
+        header, rows = None, 0
+
     for line in markdown.replace("\r\n", "\n").split("\n"):
         if _FENCE.match(line):
+            end_table()
             in_code = not in_code
             continue
         if in_code:
             out.append(line.strip())
             continue
         if _is_table_row(line):
-            cells = _cells(line)
             if _TABLE_RULE.match(line):
                 continue
+            cells = _cells(line)
             if header is None:
                 header = cells
                 continue
-            out.append("• " + "; ".join(_pair(h, c) for h, c in zip(header, cells, strict=False) if c))
+            rows += 1
+            pairs = zip_longest(header, cells, fillvalue="")
+            out.append("• " + "; ".join(_pair(h, c) for h, c in pairs if c))
             continue
-        header = None
+        end_table()
         out.append(_line(line))
+    end_table()
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
 
 
@@ -82,7 +95,28 @@ def _is_table_row(line: str) -> bool:
 
 
 def _cells(line: str) -> list[str]:
-    return [_inline(c.strip()) for c in line.strip().strip("|").split("|")]
+    """The cells of a table row: split at pipes that are neither escaped nor inside `code`."""
+    text = line.strip()
+    text = text[1:] if text.startswith("|") else text
+    text = text[:-1] if text.endswith("|") and not text.endswith("\\|") else text
+    cells, cell, code = [], [], False
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text) and text[i + 1] == "|":
+            cell.append("|")
+            i += 2
+            continue
+        if ch == "`":
+            code = not code
+        if ch == "|" and not code:
+            cells.append("".join(cell))
+            cell = []
+        else:
+            cell.append(ch)
+        i += 1
+    cells.append("".join(cell))
+    return [_inline(c.strip()).replace("|", "/") for c in cells]
 
 
 def _pair(head: str, cell: str) -> str:

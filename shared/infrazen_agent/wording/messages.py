@@ -47,6 +47,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "ru": "Сообщение не принято: оно пустое или слишком длинное (до 8 000 символов).",
         "en": "The message was not accepted: it is empty or too long (up to 8,000 characters).",
     },
+    "error.control_chars": {
+        "ru": "Сообщение не принято: в нём есть управляющие символы (например, NUL). Уберите их и отправьте снова.",
+        "en": "The message was not accepted: it contains control characters (such as NUL). Remove them and resend.",
+    },
     "error.unavailable": {
         "ru": "Ассистент временно недоступен. Повторите через минуту.",
         "en": "The assistant is unavailable for a moment. Try again in a minute.",
@@ -106,6 +110,8 @@ def error_text(code: str, detail: str, lang: str) -> str:
     """The sentence a user reads for an error (the English technical `detail` only picks it)."""
     if code == "not_found" and ("upload" in detail or "image" in detail):
         return message("error.image_not_found", lang)
+    if code == "invalid_input" and "control characters" in detail:
+        return message("error.control_chars", lang)
     return message(ERROR_KEYS.get(code, "error.answer_failed"), lang)
 
 
