@@ -115,6 +115,8 @@ class Settings(BaseSettings):
     llm_price_table: dict[str, tuple[float, float]] = Field(default_factory=dict)
     tenant_daily_budget_usd: float = 5.0
     user_requests_per_minute: int = 30
+    # Personal data and secrets replaced by placeholders before any model sees them (guard/pii.py).
+    guard_pii_redaction: bool = True
     user_messages_per_minute: int = 20  # chat messages a user may send, counted before they are stored
 
     # --- recommendation text

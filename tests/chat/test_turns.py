@@ -171,7 +171,8 @@ async def test_an_instruction_inside_a_resource_name_changes_nothing(
             if injected in content:
                 envelope = json.loads(content)
                 assert set(envelope) in ({"context_pack", "note"}, {"tool_output", "note"}), message["role"]
-                assert message["role"] in ("system", "tool")
+                assert message["role"] in ("user", "tool")  # never system: data is not instruction
+        assert not any(injected in str(m.get("content")) for m in request["messages"] if m["role"] == "system")
     assert of_type(events, "message")[0]["content"].startswith("Это сервер")
 
 

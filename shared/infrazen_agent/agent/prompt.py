@@ -77,7 +77,9 @@ def build_messages(
 ) -> list[dict[str, Any]]:
     messages: list[dict[str, Any]] = [{"role": "system", "content": system_prompt(scope, language)}]
     if pack:
-        messages.append({"role": "system", "content": data_envelope("context_pack", model_view(pack))})
+        # Tenant data and the client's page context are data: never in a system message, where a
+        # model weighs text as the operator's instructions.
+        messages.append({"role": "user", "content": data_envelope("context_pack", model_view(pack))})
     for item in history:
         if item.get("role") in ("user", "assistant") and item.get("content"):
             messages.append({"role": item["role"], "content": item["content"]})

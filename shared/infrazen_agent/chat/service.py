@@ -35,6 +35,7 @@ from ..agent.tool_specs import model_specs
 from ..auth import Principal
 from ..errors import AgentError, Conflict, InvalidInput, NotFound, RateLimited, Unavailable
 from ..guard.admission import admit_message
+from ..guard.pii import Redactor
 from ..llm import CallMeta, get_gateway, image_part, user_message
 from ..runtime import Runtime
 from ..uploads import claim_upload
@@ -410,8 +411,14 @@ class ChatService:
         from ..tools import ToolContext, get_registry
 
         registry = get_registry()
+        allowed = offline.scope_tools(session.scope, registry)
         ctx = ToolContext(
-            runtime=self.runtime, principal=principal, request_id=request_id, session_id=session.id, turn_id=turn_id
+            runtime=self.runtime,
+            principal=principal,
+            request_id=request_id,
+            session_id=session.id,
+            turn_id=turn_id,
+            allowed_tools=frozenset(allowed),
         )
         language = detect_language(content)
         gateway = get_gateway(self.runtime)
@@ -427,7 +434,7 @@ class ChatService:
             try:
                 await loop.run(
                     messages,
-                    tool_specs=model_specs(registry, offline.scope_tools(session.scope, registry)),
+                    tool_specs=model_specs(registry, allowed),
                     tool_ctx=ctx,
                     meta=meta,
                     emit=emit,
@@ -585,6 +592,7 @@ def _meta(principal: Principal, session: ChatSession, turn_id: str, request_id: 
         session_id=session.id,
         turn_id=turn_id,
         request_id=request_id,
+        redactor=Redactor(),
     )
 
 

@@ -19,10 +19,11 @@ import logging
 import random
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlparse
 
+from ..guard.pii import Redactor
 from ..runtime import Runtime
 from .budget import Budget
 from .cooldown import Cooldowns
@@ -37,6 +38,7 @@ from .types import (
     LLMUnavailable,
     StreamEvent,
     TextDelta,
+    ToolCallInvalid,
     ToolCallsReady,
     Usage,
 )
@@ -386,8 +388,54 @@ class LLMGateway:
         if self._direct is not None:
             await self._direct.aclose()
 
+    def _redactor(self, meta: CallMeta) -> Redactor | None:
+        if not self.settings.guard_pii_redaction:
+            return None
+        return meta.redactor if isinstance(meta.redactor, Redactor) else Redactor()
+
     # --- non-streaming
     async def complete(
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        meta: CallMeta,
+        tools: list[dict[str, Any]] | None = None,
+        images: bool = False,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        response_format: dict[str, Any] | None = None,
+    ) -> Done:
+        """One answer, with personal data replaced before the model sees it and put back after."""
+        red = self._redactor(meta)
+        if red is None:
+            return await self._complete(
+                messages,
+                meta=meta,
+                tools=tools,
+                images=images,
+                max_tokens=max_tokens,
+                temperature=temperature,
+                response_format=response_format,
+            )
+        done = await self._complete(
+            red.messages(messages),
+            meta=meta,
+            tools=tools,
+            images=images,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            response_format=response_format,
+        )
+        return replace(
+            done,
+            content=red.restore(done.content),
+            tool_calls=[replace(c, arguments=red.restore_value(c.arguments)) for c in done.tool_calls],
+            invalid_tool_calls=[
+                replace(c, raw_arguments=red.restore(c.raw_arguments)) for c in done.invalid_tool_calls
+            ],
+        )
+
+    async def _complete(
         self,
         messages: list[dict[str, Any]],
         *,
@@ -454,6 +502,54 @@ class LLMGateway:
 
     # --- streaming
     async def stream(
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        meta: CallMeta,
+        tools: list[dict[str, Any]] | None = None,
+        images: bool = False,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        """`_stream` with personal data replaced before the model sees it and put back in what it
+        streams (text held back only while a placeholder may be cut across two deltas)."""
+        red = self._redactor(meta)
+        source = self._stream(
+            red.messages(messages) if red else messages,
+            meta=meta,
+            tools=tools,
+            images=images,
+            max_tokens=max_tokens,
+            temperature=temperature,
+        )
+        if red is None:
+            async with contextlib.aclosing(source):  # type: ignore[type-var]
+                async for event in source:
+                    yield event
+            return
+        text = red.streamer()
+        async with contextlib.aclosing(source):  # type: ignore[type-var]
+            async for event in source:
+                if isinstance(event, TextDelta):
+                    if restored := text.feed(event.text):
+                        yield TextDelta(restored)
+                    continue
+                if rest := text.flush():
+                    yield TextDelta(rest)
+                if isinstance(event, ToolCallsReady):
+                    yield replace(
+                        event, calls=[replace(c, arguments=red.restore_value(c.arguments)) for c in event.calls]
+                    )
+                elif isinstance(event, ToolCallInvalid):
+                    yield replace(event, raw_arguments=red.restore(event.raw_arguments))
+                elif isinstance(event, Done):
+                    yield replace(event, content=red.restore(event.content))
+                else:
+                    yield event
+        if rest := text.flush():
+            yield TextDelta(rest)
+
+    async def _stream(
         self,
         messages: list[dict[str, Any]],
         *,

@@ -18,6 +18,8 @@ class CallMeta:
     session_id: str | None = None
     turn_id: str | None = None
     request_id: str | None = None
+    # The turn's placeholders for personal data (guard/pii.py): one per turn, shared by its calls.
+    redactor: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

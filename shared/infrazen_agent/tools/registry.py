@@ -40,6 +40,9 @@ class ToolContext:
     turn_id: str | None = None
     # Set by the confirmation flow only: action tools refuse to run without it.
     confirmed: bool = False
+    # The tools a chat offers its model: a call to any other (a model obeying an instruction
+    # injected into tenant data, say) is refused and audited. None: every tool (the tool API).
+    allowed_tools: frozenset[str] | None = None
     # Set by a caller that awaits `AuditWrites.flush()` before it answers: audit rows are then
     # written while it goes on (e.g. during the model call) instead of before each batch returns.
     audits: AuditWrites | None = None
@@ -319,6 +322,8 @@ def _parse_arguments(arguments: dict[str, Any] | str) -> dict[str, Any]:
 
 
 def _check_scope(tool: Tool, ctx: ToolContext) -> None:
+    if ctx.allowed_tools is not None and tool.name not in ctx.allowed_tools:
+        raise Forbidden(f"{tool.name} is not one of this chat's tools")
     principal = ctx.principal
     principal.require_role(tool.required_role)
     if tool.scope == "action":
