@@ -109,7 +109,7 @@ def test_legacy_infrazen_token_is_accepted_with_its_scope() -> None:
         "exp": now + 86400,
     }
     p = verify_token(_settings(), jwt.encode(legacy, SECRET, algorithm="HS256"))
-    assert (p.user_id, p.tenant_id, p.roles) == ("1001", "1001", ("viewer",))
+    assert (p.user_id, p.tenant_id, p.roles, p.demo) == ("1001", "1001", ("analyst",), False)  # an InfraZen user
     assert p.scope == {
         "legacy": True,
         "scenario": "recommendation",
@@ -136,7 +136,7 @@ def test_unknown_roles_are_dropped_and_roles_are_ordered() -> None:
     with pytest.raises(Forbidden):
         p.require_role("admin")
     with pytest.raises(Forbidden, match="read-only"):
-        Principal("d", "t", demo=True).require_write()
+        Principal("d", "t", roles=("admin",), demo=True).require("upload")
 
 
 @pytest.mark.parametrize(
@@ -189,3 +189,47 @@ def test_legacy_token_opens_only_the_chat_it_was_minted_for() -> None:
     assert not legacy(recommendation_id=42).allows_chat("analytics", None)  # a claimed rec implies its chat
     ours = verify_token(_settings(), mint_token(_settings(), user="u", tenant="t"))
     assert ours.allows_chat("recommendation", 1) and ours.allows_chat("analytics", None)
+
+
+ROLE_TABLE = {
+    # action: (viewer, analyst, admin, demo admin)
+    "read": (True, True, True, True),
+    "chat": (True, True, True, True),
+    "upload": (False, True, True, False),
+    "report": (False, True, True, False),
+    "action": (False, True, True, False),
+    "approve": (False, False, True, False),
+    "audit": (False, False, True, False),
+}
+
+
+@pytest.mark.parametrize("action", sorted(ROLE_TABLE))
+def test_the_role_table(action: str) -> None:
+    principals = [
+        Principal("u", "t", roles=("viewer",)),
+        Principal("u", "t", roles=("analyst",)),
+        Principal("u", "t", roles=("admin",)),
+        Principal("u", "t", roles=("admin",), demo=True),
+    ]
+    assert tuple(p.may(action) for p in principals) == ROLE_TABLE[action]
+    for p, allowed in zip(principals, ROLE_TABLE[action], strict=True):
+        if not allowed:
+            with pytest.raises(Forbidden):
+                p.require(action)
+
+
+@pytest.mark.parametrize(
+    ("role", "roles", "demo"),
+    [
+        ("user", ("analyst",), False),
+        ("admin", ("admin",), False),
+        ("super_admin", ("admin",), False),
+        ("demouser", ("viewer",), True),
+        ("something-else", ("viewer",), False),
+    ],
+)
+def test_infrazen_roles_map_onto_ours(role: str, roles: tuple[str, ...], demo: bool) -> None:
+    now = int(time.time())
+    claims = {"user_id": 7, "scenario": "analytics", "role": role, "iat": now, "exp": now + 60}
+    p = verify_token(_settings(), jwt.encode(claims, SECRET, algorithm="HS256"))
+    assert (p.roles, p.demo) == (roles, demo)

@@ -20,6 +20,25 @@ from .errors import Forbidden, Unauthorized
 ROLES = ("viewer", "analyst", "admin")
 ALGORITHM = "HS256"
 
+# What each role may do, and whether the read-only demo user may (docs/api.md, "Roles"). The one
+# table: routes and tools ask `Principal.require(action)`.
+PERMISSIONS: dict[str, tuple[str, bool]] = {
+    "read": ("viewer", True),  # data, tools, recommendation texts
+    "chat": ("viewer", True),
+    "upload": ("analyst", False),  # images, also claiming one sent without a token
+    "report": ("analyst", False),
+    "action": ("analyst", False),  # proposing and running an action tool
+    "approve": ("admin", False),  # approving an action, budgets
+    "audit": ("admin", False),
+}
+# InfraZen's `users.role` when the app puts it in a chat token; none means an ordinary user.
+INFRAZEN_ROLES: dict[str, tuple[tuple[str, ...], bool]] = {
+    "user": (("analyst",), False),
+    "admin": (("admin",), False),
+    "super_admin": (("admin",), False),
+    "demouser": (("viewer",), True),
+}
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -67,10 +86,16 @@ class Principal:
         chat's tools, its text). Analytics chats read the tenant's recommendations: they list them."""
         return self.scenario != "recommendation" or self.scope.get("recommendation_id") == str(recommendation_id)
 
-    def require_write(self) -> None:
-        """Demo users are read-only whatever their roles say."""
-        if self.demo:
-            raise Forbidden("the demo user is read-only")
+    def may(self, action: str) -> bool:
+        role, demo_allowed = PERMISSIONS[action]
+        return (demo_allowed or not self.demo) and self.has_role(role)
+
+    def require(self, action: str) -> None:
+        """Refuses what the principal's roles (or the demo flag) do not allow, saying which."""
+        role, demo_allowed = PERMISSIONS[action]
+        if self.demo and not demo_allowed:
+            raise Forbidden(f"the demo user is read-only: no {action}")
+        self.require_role(role)
 
 
 def mint_token(
@@ -145,7 +170,15 @@ def verify_token(settings: Settings, token: str) -> Principal:
         if not user or user == "None":
             raise Unauthorized("token has no user")
         # In InfraZen a tenant is a user: a `tenant_id` claim on such a token is ignored.
-        return Principal(user_id=user, tenant_id=user, scope=_legacy_scope(claims), expires_at=_expiry(claims))
+        roles, demo = INFRAZEN_ROLES.get(str(claims.get("role") or "user"), (("viewer",), False))
+        return Principal(
+            user_id=user,
+            tenant_id=user,
+            roles=roles,
+            demo=demo or bool(claims.get("demo")),
+            scope=_legacy_scope(claims),
+            expires_at=_expiry(claims),
+        )
     aud = claims.get("aud")
     auds = aud if isinstance(aud, list) else [aud]
     if settings.agent_jwt_audience not in auds:

@@ -175,7 +175,8 @@ async def claim_upload(runtime: Runtime, principal: Principal, upload_id: str) -
     try:
         return await get_upload(runtime, principal, upload_id)
     except NotFound:
-        pass
+        if not principal.may("upload"):
+            raise  # a demo user or a viewer claims nothing: the same "not found"
     async with runtime.pool.connection() as conn:
         cur = await conn.execute(
             "UPDATE uploads SET tenant_id = %s, user_id = %s, quarantined = false, claimed_at = now(),"

@@ -49,7 +49,9 @@ async def test_multipart_upload_round_trip(
 ) -> None:
     data = png_bytes()
     r = await upload_client.post(
-        "/v1/upload", headers=auth("u1", "t1"), files={"file": ("../../etc/shot.png", data, "image/png")}
+        "/v1/upload",
+        headers=auth("u1", "t1", roles=["analyst"]),
+        files={"file": ("../../etc/shot.png", data, "image/png")},
     )
     assert r.status_code == 201, r.text
     body = r.json()
@@ -70,7 +72,7 @@ async def test_json_base64_upload_and_type_from_bytes(
         "content_type": "image/jpeg",
         "data": "data:image/png;base64," + base64.b64encode(data).decode(),
     }
-    r = await upload_client.post("/v1/upload", headers=auth(), json=payload)
+    r = await upload_client.post("/v1/upload", headers=auth(roles=["analyst"]), json=payload)
     assert r.status_code == 201, r.text
     assert r.json()["content_type"] == "image/png"  # what the bytes are, not what was claimed
 
@@ -79,7 +81,7 @@ async def test_no_one_else_can_see_an_upload(
     upload_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
 ) -> None:
     r = await upload_client.post(
-        "/v1/upload", headers=auth("u1", "t1"), files={"file": ("a.png", png_bytes(), "image/png")}
+        "/v1/upload", headers=auth("u1", "t1", roles=["analyst"]), files={"file": ("a.png", png_bytes(), "image/png")}
     )
     upload_id = r.json()["upload_id"]
     own = await upload_client.get(f"/v1/upload/{upload_id}", headers=auth("u1", "t1"))
@@ -133,7 +135,7 @@ async def test_bad_uploads_are_refused_clearly(
     status: int,
     code: str,
 ) -> None:
-    headers = {**auth(), **kwargs.pop("headers", {})}  # type: ignore[dict-item]
+    headers = {**auth(roles=["analyst"]), **kwargs.pop("headers", {})}  # type: ignore[dict-item]
     r = await upload_client.post("/v1/upload", headers=headers, **kwargs)  # type: ignore[arg-type]
     assert r.status_code == status, r.text
     assert r.json()["error"]["code"] == code
@@ -146,7 +148,9 @@ async def test_bad_uploads_are_refused_clearly(
 async def test_legacy_infrazen_upload_contract(
     upload_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
 ) -> None:
-    r = await upload_client.post("/v1/chat/upload", headers=auth(), files={"file": ("p.png", png_bytes(), "image/png")})
+    r = await upload_client.post(
+        "/v1/chat/upload", headers=auth(roles=["analyst"]), files={"file": ("p.png", png_bytes(), "image/png")}
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert set(body) == {"image_id", "filename", "size", "expires_in"}
@@ -171,7 +175,9 @@ async def test_s3_object_lands_under_tenant_prefix(
     await app.state.runtime.ensure_started()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a") as c:
         r = await c.post(
-            "/v1/upload", headers=auth("u1", "tenant-x"), files={"file": ("p.png", png_bytes(), "image/png")}
+            "/v1/upload",
+            headers=auth("u1", "tenant-x", roles=["analyst"]),
+            files={"file": ("p.png", png_bytes(), "image/png")},
         )
     await app.state.runtime.stop()
     s3 = boto3.client(
@@ -198,7 +204,9 @@ async def test_chunked_oversized_body_is_refused_without_buffering_it(
             yield b"A" * (64 * 1024)
         yield b'"}'
 
-    r = await upload_client.post("/v1/upload", headers={**auth(), "content-type": "application/json"}, content=body())
+    r = await upload_client.post(
+        "/v1/upload", headers={**auth(roles=["analyst"]), "content-type": "application/json"}, content=body()
+    )
     assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
 
 
@@ -210,6 +218,22 @@ async def test_chunked_oversized_body_is_refused_without_buffering_it(
 async def test_malformed_json_bodies_are_clear_errors(
     upload_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], payload: bytes, status: int
 ) -> None:
-    r = await upload_client.post("/v1/upload", headers={**auth(), "content-type": "application/json"}, content=payload)
+    r = await upload_client.post(
+        "/v1/upload", headers={**auth(roles=["analyst"]), "content-type": "application/json"}, content=payload
+    )
     assert r.status_code == status, r.text
     assert r.json()["error"]["code"] in ("bad_request", "invalid_input")
+
+
+async def test_viewers_and_the_demo_user_cannot_upload(
+    upload_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    files = {"file": ("p.png", png_bytes(), "image/png")}
+    for headers in (auth("u1", "t1"), auth("u1", "t1", roles=["admin"], demo=True)):
+        for path in ("/v1/upload", "/v1/chat/upload"):
+            r = await upload_client.post(path, headers=headers, files=files)
+            assert r.status_code == 403, (path, r.text)
+    runtime = upload_client.app.state.runtime  # type: ignore[attr-defined]
+    async with runtime.pool.connection() as conn:
+        count = await (await conn.execute("SELECT count(*) AS n FROM uploads")).fetchone()
+    assert count["n"] == 0

@@ -104,7 +104,7 @@ async def test_the_first_authenticated_turn_claims_it_for_good(chat: Chat) -> No
 async def test_concurrent_claims_have_one_winner_each(chat: Chat) -> None:
     async with chat.http() as c:
         ids = [(await _anonymous_upload(c)).json()["image_id"] for _ in range(20)]
-    claimers = [Principal("1001", "1001"), Principal("globex", "globex"), Principal("2002", "2002")]
+    claimers = [Principal(t, t, roles=("analyst",)) for t in ("1001", "globex", "2002")]
 
     async def attempt(principal: Principal, upload_id: str) -> str | None:
         try:
@@ -195,3 +195,16 @@ async def test_expired_uploads_are_swept_objects_and_rows(chat: Chat) -> None:
                 await rt.store.get(key)
     left = {r["id"] for r in query(chat.settings, "SELECT id FROM uploads")}
     assert left == {kept}
+
+
+async def test_the_demo_user_claims_nothing(chat: Chat) -> None:
+    async with chat.http() as c:
+        image_id = (await _anonymous_upload(c)).json()["image_id"]
+    token = infrazen_token(1001, scenario="analytics", role="demouser")
+    async with websockets.connect(f"{chat.server.ws_url}/v1/chat/analytics?token={token}") as conn:
+        await conn.recv()
+        await conn.send(json.dumps({"content": f"[image:{image_id}] Что тут?"}))
+        answer = (await _frames(conn, "assistant"))[-1]
+    assert answer.get("error") and "Изображение не найдено" in str(answer["content"])
+    [row] = query(chat.settings, "SELECT quarantined FROM uploads WHERE id = %s", image_id)
+    assert row["quarantined"]  # still unclaimed: the real user can still claim it

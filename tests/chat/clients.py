@@ -58,8 +58,8 @@ class Chat:
     def token(self, user: str = "1001", tenant: str | None = "1001", **kw: Any) -> str:
         return mint_token(self.settings, user=user, tenant=tenant, **kw)
 
-    def headers(self, user: str = "1001", tenant: str | None = "1001") -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(user, tenant)}"}
+    def headers(self, user: str = "1001", tenant: str | None = "1001", **kw: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(user, tenant, **kw)}"}
 
     def http(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.server.url, timeout=30)

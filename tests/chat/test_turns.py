@@ -314,9 +314,13 @@ async def test_images_go_to_the_vision_model_and_stay_tenant_bound(
     online_chat: Chat, llm_server: ScriptedLLMServer
 ) -> None:
     async with online_chat.http() as c:
-        up = await c.post("/v1/upload", json={"filename": "bill.png", "data": _png()}, headers=online_chat.headers())
+        up = await c.post(
+            "/v1/upload", json={"filename": "bill.png", "data": _png()}, headers=online_chat.headers(roles=["analyst"])
+        )
         foreign = await c.post(
-            "/v1/upload", json={"filename": "x.png", "data": _png()}, headers=online_chat.headers("g-ops", "globex")
+            "/v1/upload",
+            json={"filename": "x.png", "data": _png()},
+            headers=online_chat.headers("g-ops", "globex", roles=["analyst"]),
         )
     own_id, foreign_id = up.json()["upload_id"], foreign.json()["upload_id"]
     started = await online_chat.start({"scope": "analytics"})

@@ -52,6 +52,7 @@ async def _snapshot(
     body: ReportRequest, request: Request, principal: CurrentPrincipal, runtime: RuntimeDep
 ) -> dict[str, Any]:
     principal.require_service_token("a report")
+    principal.require("report")
     if body.user_id is not None and str(body.user_id) != principal.tenant_id:
         raise Forbidden("user_id is not the token's tenant; the tenant comes from the token")
     days = (body.context or ReportContext()).time_range_days

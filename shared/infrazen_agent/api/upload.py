@@ -27,6 +27,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     for code, text in {
         400: "Empty or corrupt file",
         401: "Missing or invalid token",
+        403: "A viewer or the demo user (uploads need the analyst role)",
         413: "Larger than the limit (5 MB, 40 Mpx by default)",
         415: "Not a PNG, JPEG, WebP or GIF image",
         422: "Malformed body",
@@ -125,6 +126,7 @@ async def _read_body(request: Request, max_bytes: int) -> tuple[str | None, byte
     summary="Upload an image for a chat turn",
 )
 async def upload(request: Request, principal: CurrentPrincipal, runtime: RuntimeDep) -> UploadOut:
+    principal.require("upload")  # before a byte of the body is read
     filename, data = await _read_body(request, runtime.settings.upload_max_bytes)
     record = await store_upload(runtime, principal, filename, data)
     return UploadOut.model_validate(record.public())
@@ -173,7 +175,9 @@ def _optional_principal(request: Request, runtime: RuntimeDep) -> Principal | No
 )
 async def legacy_upload(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     principal = _optional_principal(request, runtime)
-    if principal is None:
+    if principal is not None:
+        principal.require("upload")
+    else:
         # A browser page of another site cannot drop files here for a user to claim by mistake.
         if not request.headers.get("origin") or not origin_allowed(runtime.settings, request):
             raise Forbidden("an upload without a token must come from the InfraZen page (AGENT_CORS_ORIGINS)")

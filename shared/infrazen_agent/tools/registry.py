@@ -327,7 +327,7 @@ def _check_scope(tool: Tool, ctx: ToolContext) -> None:
     principal = ctx.principal
     principal.require_role(tool.required_role)
     if tool.scope == "action":
-        principal.require_write()
+        principal.require("action")
         if not ctx.confirmed:
             raise Forbidden(f"{tool.name} changes things and needs the user's explicit confirmation")
 
