@@ -118,6 +118,7 @@ class Settings(BaseSettings):
     # Personal data and secrets replaced by placeholders before any model sees them (guard/pii.py).
     guard_pii_redaction: bool = True
     user_messages_per_minute: int = 20  # chat messages a user may send, counted before they are stored
+    transcript_retry_s: float = 300.0  # a streamed answer is stored with retries this long while Postgres is away
 
     # --- recommendation text
     text_cache_ttl_s: int = 24 * 3600

@@ -22,9 +22,11 @@ from ..errors import (
 )
 from ..runtime import Runtime
 from ..tools import ToolContext, ToolResult, get_registry
+from . import audit
 
 log = logging.getLogger("infrazen_agent.api.tools")
 router = APIRouter(tags=["tools"], responses=AUTH_RESPONSES)
+router.include_router(audit.router)  # the audit log of these calls
 
 _ERRORS: dict[str, type[AgentError]] = {
     "not_found": NotFound,

@@ -8,6 +8,7 @@ and the pack is rebuilt from tools when it expires.
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -18,7 +19,17 @@ HOT_TTL_S = 6 * 3600
 LOCK_TTL_MS = 90_000
 RECENT_MESSAGES = 16
 
-# Only the holder may extend or release the lock (its value is the turn id).
+# The lock's value is "<turn id>@<instance id>": the turn that holds it and the process running
+# that turn. Each process keeps a heartbeat key alive while it runs; a lock whose holder is not
+# running that turn (this process) or has no heartbeat (another one) is stale and may be taken
+# over at once — e.g. a lock brought back from the append-only file after a Redis restart, whose
+# release was lost while Redis was down, instead of `session_busy` until it expires.
+HEARTBEAT_TTL_MS = 15_000
+_TAKE_OVER = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then "
+    "return redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) end return false"
+)
+# Only the holder may extend or release the lock.
 _EXTEND = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
@@ -28,22 +39,47 @@ def _key(session_id: str, part: str) -> str:
 
 
 class HotState:
-    def __init__(self, redis: aioredis.Redis):
+    def __init__(self, redis: aioredis.Redis, instance: str | None = None):
         self.redis = redis
+        self.instance = instance or uuid.uuid4().hex[:12]
+
+    def _value(self, turn_id: str) -> str:
+        return f"{turn_id}@{self.instance}"
 
     # --- lock
     async def acquire(self, session_id: str, turn_id: str) -> bool:
-        return bool(await self.redis.set(_key(session_id, "lock"), turn_id, nx=True, px=LOCK_TTL_MS))
+        return bool(await self.redis.set(_key(session_id, "lock"), self._value(turn_id), nx=True, px=LOCK_TTL_MS))
 
     async def extend(self, session_id: str, turn_id: str) -> bool:
-        return bool(await self.redis.eval(_EXTEND, 1, _key(session_id, "lock"), turn_id, LOCK_TTL_MS))  # type: ignore[misc]
+        key = _key(session_id, "lock")
+        return bool(await self.redis.eval(_EXTEND, 1, key, self._value(turn_id), LOCK_TTL_MS))  # type: ignore[misc]
 
     async def release(self, session_id: str, turn_id: str) -> None:
-        await self.redis.eval(_RELEASE, 1, _key(session_id, "lock"), turn_id)  # type: ignore[misc]
+        await self.redis.eval(_RELEASE, 1, _key(session_id, "lock"), self._value(turn_id))  # type: ignore[misc]
+
+    async def holder(self, session_id: str) -> tuple[str, str | None, str] | None:
+        """(turn id, instance id, raw value) of the lock, or None when it is free."""
+        raw = await self.redis.get(_key(session_id, "lock"))
+        if raw is None:
+            return None
+        value = raw.decode() if isinstance(raw, bytes) else str(raw)
+        turn, _, instance = value.partition("@")
+        return turn, instance or None, value
 
     async def running_turn(self, session_id: str) -> str | None:
-        value = await self.redis.get(_key(session_id, "lock"))
-        return value.decode() if isinstance(value, bytes) else value
+        held = await self.holder(session_id)
+        return held[0] if held else None
+
+    async def take_over(self, session_id: str, stale: str, turn_id: str) -> bool:
+        """The lock for `turn_id`, only if it still holds the stale value seen."""
+        key = _key(session_id, "lock")
+        return bool(await self.redis.eval(_TAKE_OVER, 1, key, stale, self._value(turn_id), LOCK_TTL_MS))  # type: ignore[misc]
+
+    async def beat(self) -> None:
+        await self.redis.set(f"chat:instance:{self.instance}", "1", px=HEARTBEAT_TTL_MS)
+
+    async def alive(self, instance: str) -> bool:
+        return bool(await self.redis.exists(f"chat:instance:{instance}"))
 
     # --- session record (saves a Postgres round trip per connection and per turn)
     async def put_session(self, session: ChatSession) -> None:
@@ -77,7 +113,7 @@ class HotState:
     ) -> tuple[bool, dict[str, Any] | None, list[dict[str, Any]] | None]:
         async with self.redis.pipeline(transaction=False) as pipe:
             if lock_for is not None:
-                pipe.set(_key(session_id, "lock"), lock_for, nx=True, px=LOCK_TTL_MS)
+                pipe.set(_key(session_id, "lock"), self._value(lock_for), nx=True, px=LOCK_TTL_MS)
             pipe.get(_key(session_id, "pack"))
             pipe.exists(_key(session_id, "recent"))
             pipe.lrange(_key(session_id, "recent"), 0, -1)
@@ -108,7 +144,7 @@ class HotState:
                 pipe.delete(_key(session_id, "recent"))
             if session is not None:
                 pipe.set(_key(session.id, "meta"), json.dumps(session.to_json()), ex=HOT_TTL_S)
-            pipe.eval(_RELEASE, 1, _key(session_id, "lock"), turn_id)
+            pipe.eval(_RELEASE, 1, _key(session_id, "lock"), self._value(turn_id))
             await pipe.execute()
 
 

@@ -16,9 +16,12 @@ import logging
 import re
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
+
+import psycopg
 
 from ..agent.events import (
     ClientMessage,
@@ -33,7 +36,7 @@ from ..agent.loop import AgentLoop, TurnState
 from ..agent.prompt import IMAGE_MARK, build_messages, detect_language
 from ..agent.tool_specs import model_specs
 from ..auth import Principal
-from ..errors import AgentError, Conflict, InvalidInput, NotFound, RateLimited, Unavailable
+from ..errors import AgentError, Conflict, InvalidInput, NotFound, RateLimited, Unavailable, is_dependency_error
 from ..guard.admission import admit_message
 from ..guard.pii import Redactor
 from ..llm import CallMeta, get_gateway, image_part, user_message
@@ -41,7 +44,7 @@ from ..runtime import Runtime
 from ..uploads import claim_upload
 from . import offline
 from .fanout import Hub
-from .hot_state import LOCK_TTL_MS, RECENT_MESSAGES, HotState
+from .hot_state import HEARTBEAT_TTL_MS, LOCK_TTL_MS, RECENT_MESSAGES, HotState
 from .revision import Checked, check_answer
 from .sessions import SESSION_TTL, ChatSession, Scope, new_message_id, new_session_id, new_turn_id
 from .transcripts import TranscriptStore, public_message
@@ -101,11 +104,43 @@ class ChatService:
         self.hub = Hub(runtime.redis, on_control=self._on_control)
         self._running: dict[str, _Running] = {}
         self._facts_cache: OrderedDict[str, list[Fact]] = OrderedDict()
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._holding: set[str] = set()  # turn ids whose session lock this process holds
 
     async def start(self) -> None:
         await self.hub.start()
+        await self.hot.beat()
+        self._heartbeat = asyncio.create_task(self._beat(), name="chat-heartbeat")
+
+    async def _beat(self) -> None:
+        """Says this process is alive: its turn locks are not stale while it beats."""
+        while True:
+            await asyncio.sleep(HEARTBEAT_TTL_MS / 3000)
+            try:
+                await self.hot.beat()
+            except Exception:  # noqa: BLE001 - Redis away: the next beat tries again
+                log.warning("chat heartbeat failed")
+
+    async def _take_stale_lock(self, session_id: str, turn_id: str) -> bool:
+        """The session's lock when its holder cannot be running that turn any more: this process
+        and the turn is not running here, or another process with no heartbeat."""
+        held = await self.hot.holder(session_id)
+        if held is None:
+            return await self.hot.acquire(session_id, turn_id)  # freed (or expired) meanwhile
+        turn, instance, raw = held
+        if instance is None:
+            return False  # an older format: wait for its expiry
+        running_here = turn in self._holding
+        mine = instance == self.hot.instance
+        stale = (mine and not running_here) or (not mine and not await self.hot.alive(instance))
+        if stale and await self.hot.take_over(session_id, raw, turn_id):
+            log.warning("stale turn lock taken over", extra={"session_id": session_id, "stale_turn": turn})
+            return True
+        return False
 
     async def aclose(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
         # Shutdown: running turns are stored as cancelled, never dropped.
         for running in list(self._running.values()):
             running.request_cancel()
@@ -199,6 +234,10 @@ class ChatService:
         turn_id = new_turn_id()
         acquired, pack, recent = await self.hot.acquire_with_inputs(session.id, turn_id)
         if not acquired:
+            acquired = await self._take_stale_lock(session.id, turn_id)
+        if acquired:
+            self._holding.add(turn_id)
+        if not acquired:
             if msg.client_message_id:
                 existing = await self._existing_turn(session, msg.client_message_id)
                 if existing is not None:
@@ -216,9 +255,11 @@ class ChatService:
             )
         except BaseException:
             await self.hot.release(session.id, turn_id)
+            self._holding.discard(turn_id)
             raise
         if not stored:
             await self.hot.release(session.id, turn_id)
+            self._holding.discard(turn_id)
             assert msg.client_message_id is not None
             existing = await self._existing_turn(session, msg.client_message_id)
             if existing is None:  # pragma: no cover - the row exists: the insert just said so
@@ -243,6 +284,7 @@ class ChatService:
         return Submitted(turn_id, started=True)
 
     def _forget(self, session_id: str, turn_id: str) -> None:
+        self._holding.discard(turn_id)
         running = self._running.get(session_id)
         if running is not None and running.turn_id == turn_id:
             del self._running[session_id]
@@ -474,7 +516,30 @@ class ChatService:
         message_id = new_message_id()
         extended = replace(session, expires_at=datetime.now(UTC) + SESSION_TTL)  # sliding expiry
         new_recent: list[dict[str, Any]] | None = None
-        try:
+        final = Message(
+            turn_id=turn_id,
+            message_id=message_id,
+            content=answer,
+            status="cancelled" if status == "cancelled" else "complete",
+            incomplete=status != "complete",
+            usage=state.usage,
+            model=model,
+            mode="offline" if mode == "offline" else "online",
+            grounding=grounding,
+            client_message_id=client_message_id,
+            revised=checked.revised,
+        )
+        announced = False
+
+        def announce() -> None:
+            # The user has read the answer as it streamed: say it is final even while Postgres
+            # is away; it is stored as soon as Postgres is back.
+            nonlocal announced
+            if not announced and status != "failed":
+                announced = True
+                emit(final)
+
+        async def store() -> None:
             await self.transcripts.add_assistant_message(
                 session,
                 message_id=message_id,
@@ -489,15 +554,19 @@ class ChatService:
                 error=error,
                 expires_at=extended.expires_at,
             )
+
+        try:
+            await self._store_durably(session.id, turn_id, store, announce)
             new_recent = [*recent, {"role": "user", "content": content}]
             if status == "complete" and answer:
                 new_recent.append({"role": "assistant", "content": answer})
         except Exception:
             log.exception("storing the answer failed", extra={"turn_id": turn_id})
-            status, error = (
-                "failed",
-                {"code": "unavailable", "retryable": True, "message": "the answer could not be stored"},
-            )
+            if not announced:
+                status, error = (
+                    "failed",
+                    {"code": "unavailable", "retryable": True, "message": "the answer could not be stored"},
+                )
         finally:  # also when cancelled mid-store: the session must not stay locked
             try:
                 if new_recent is None:
@@ -517,21 +586,35 @@ class ChatService:
                 )
             )
         else:
-            emit(
-                Message(
-                    turn_id=turn_id,
-                    message_id=message_id,
-                    content=answer,
-                    status="cancelled" if status == "cancelled" else "complete",
-                    incomplete=status != "complete",
-                    usage=state.usage,
-                    model=model,
-                    mode="offline" if mode == "offline" else "online",
-                    grounding=grounding,
-                    client_message_id=client_message_id,
-                    revised=checked.revised,
-                )
-            )
+            announce()
+
+    async def _store_durably(
+        self, session_id: str, turn_id: str, store: Callable[[], Awaitable[None]], on_delay: Callable[[], None]
+    ) -> None:
+        """`store`, retried while Postgres is away (up to TRANSCRIPT_RETRY_S), the session's lock
+        kept meanwhile so that no later turn is stored before this one."""
+        deadline = time.monotonic() + self.runtime.settings.transcript_retry_s
+        delay = 0.25
+        keeper: asyncio.Task[None] | None = None
+        try:
+            while True:
+                try:
+                    await store()
+                    return
+                except psycopg.errors.UniqueViolation:
+                    return  # an earlier attempt committed before its connection broke
+                except Exception as exc:
+                    if not is_dependency_error(exc) or time.monotonic() + delay > deadline:
+                        raise
+                    if keeper is None:
+                        log.warning("answer not stored yet: Postgres away; retrying", extra={"turn_id": turn_id})
+                        keeper = asyncio.create_task(self._keep_lock(session_id, turn_id))
+                        on_delay()
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 5.0)
+        finally:
+            if keeper is not None:
+                keeper.cancel()
 
     async def _extend(self, session: ChatSession) -> ChatSession:
         """Slide the expiry in Postgres and in the cached copy (which is read first)."""

@@ -1,0 +1,49 @@
+"""A session lock whose turn cannot be running any more is taken over at once (a lock restored
+from Redis's append-only file after a restart, whose release was lost meanwhile); a lock of a
+live turn elsewhere still means `session_busy`."""
+
+from __future__ import annotations
+
+import redis
+
+from .clients import Chat
+
+
+def _instance(chat: Chat) -> str:
+    keys = list(redis.Redis.from_url(chat.settings.redis_url).scan_iter("chat:instance:*"))
+    assert len(keys) == 1, keys
+    return keys[0].decode().rsplit(":", 1)[-1]
+
+
+async def _ask(chat: Chat, session_id: str) -> dict[str, object]:
+    async with chat.ws(session_id) as ws:
+        await ws.send({"type": "message", "content": "Какие тренды?"})
+        while True:
+            event = await ws.recv()
+            if event["type"] in ("message", "error"):
+                return event
+
+
+async def test_locks_that_no_turn_holds_are_taken_over(offline_chat: Chat) -> None:
+    r = redis.Redis.from_url(offline_chat.settings.redis_url)
+    sid = (await offline_chat.start({"scope": "analytics"}))["session_id"]
+    me = _instance(offline_chat)
+    cases = {
+        "this process, no such turn running": f"t_restored@{me}",
+        "a process with no heartbeat": "t_orphan@deadbeef0000",
+    }
+    for case, value in cases.items():
+        r.set(f"chat:s:{sid}:lock", value, px=90_000)  # as the append-only file brings it back
+        event = await _ask(offline_chat, sid)
+        assert event["type"] == "message", (case, event)
+        assert r.get(f"chat:s:{sid}:lock") is None  # released at the end of the new turn
+
+
+async def test_a_live_turn_elsewhere_still_holds_its_session(offline_chat: Chat) -> None:
+    r = redis.Redis.from_url(offline_chat.settings.redis_url)
+    sid = (await offline_chat.start({"scope": "analytics"}))["session_id"]
+    r.set("chat:instance:otherreplica1", "1", px=15_000)  # another replica, beating
+    r.set(f"chat:s:{sid}:lock", "t_live@otherreplica1", px=90_000)
+    event = await _ask(offline_chat, sid)
+    assert event["type"] == "error" and event["code"] == "session_busy"
+    assert r.get(f"chat:s:{sid}:lock") == b"t_live@otherreplica1"
