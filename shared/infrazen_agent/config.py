@@ -120,6 +120,12 @@ class Settings(BaseSettings):
     user_messages_per_minute: int = 20  # chat messages a user may send, counted before they are stored
     transcript_retry_s: float = 300.0  # a streamed answer is stored with retries this long while Postgres is away
 
+    # --- action tools (proposed by the model, run after the user confirms)
+    actions_ttl_s: int = 900  # a proposal not confirmed within this time expires
+    actions_ticket_url: str = ""  # a Jira-compatible REST API (POST /rest/api/2/issue); empty = no tickets
+    actions_ticket_project: str = "OPS"
+    actions_ticket_token: SecretStr | None = None
+
     # --- recommendation text
     text_cache_ttl_s: int = 24 * 3600
 

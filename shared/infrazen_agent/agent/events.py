@@ -166,6 +166,16 @@ class ConfirmRequired(Event):
     preview: str
 
 
+class ActionResult(Event):
+    """The outcome of the user's answer to a `confirm_required`: rejected, executed or failed."""
+
+    type: Literal["action_result"] = "action_result"
+    action_id: str
+    status: str
+    summary: str
+    result: dict[str, Any] | None = None
+
+
 class Pong(Event):
     type: Literal["pong"] = "pong"
 

@@ -21,8 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from starlette.responses import Response
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from ..actions.flow import Action, get_action, outcome_text, pending_in_session
 from ..agent.events import (
     CLIENT_FRAME,
+    ActionResult,
     ClientAuth,
     ClientCancel,
     ClientConfirm,
@@ -212,6 +214,45 @@ async def cancel(
     return {"session_id": session.id, "cancel_requested": True}
 
 
+class ConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action_id: str = Field(max_length=40)
+    approve: bool
+
+
+@router.post(
+    "/v1/chat/sessions/{session_id}/confirm",
+    responses=_RESPONSES,
+    summary="Approve or reject an action the assistant proposed (`confirm_required`) in this session",
+)
+async def confirm(session_id: str, body: ConfirmIn, principal: CurrentPrincipal, runtime: RuntimeDep) -> dict[str, Any]:
+    service = get_chat_service(runtime)
+    session = await service.load_session(principal, session_id)
+    action = await service.confirm(principal, session, body.action_id, body.approve)
+    return _action_result(action, "ru").model_dump(exclude={"turn_id"}) | {"action": action.public()}
+
+
+@router.get("/v1/actions/{action_id}", responses=_RESPONSES, summary="One of the caller's actions and its result")
+async def action_status(action_id: str, principal: CurrentPrincipal, runtime: RuntimeDep) -> dict[str, Any]:
+    return (await get_action(runtime, principal, action_id)).public()
+
+
+@router.get(
+    "/v1/actions/{action_id}/document",
+    responses=_RESPONSES,
+    summary="The change-plan document an executed draft_change_plan wrote (markdown)",
+)
+async def action_document(action_id: str, principal: CurrentPrincipal, runtime: RuntimeDep) -> Response:
+    action = await get_action(runtime, principal, action_id)
+    key = ((action.result or {}).get("data") or {}).get("document_key")
+    if action.status != "executed" or not key:
+        raise NotFound("this action wrote no document")
+    data = await runtime.store.get(key)
+    headers = {"Content-Disposition": f'attachment; filename="change-plan-{action_id}.md"'}
+    return Response(data, media_type="text/markdown; charset=utf-8", headers=headers)
+
+
 _SSE_DOC: dict[str, Any] = {
     "responses": {
         "200": {
@@ -359,12 +400,19 @@ def _joined(first: Envelope, more: list[str]) -> Envelope:
     return Envelope.of(Delta(turn_id=first.turn_id, text=text))
 
 
+def _action_result(action: Action, lang: str) -> ActionResult:
+    return ActionResult(
+        action_id=action.id, status=action.status, summary=outcome_text(action, lang), result=action.result
+    )
+
+
 class _Connection:
     """One WebSocket on one session: a reader (client frames) and a writer (the session's events
     from the hub, plus this connection's own replies, all through one queue so sends never
     interleave)."""
 
     translate: Translate | None = None
+    lang = "ru"
 
     def __init__(self, websocket: WebSocket, service: ChatService, principal: Principal, session: ChatSession):
         self.ws = websocket
@@ -461,10 +509,12 @@ class _Connection:
         elif isinstance(frame, ClientPing):
             self.reply(Envelope.of(Pong()))
         elif isinstance(frame, ClientConfirm):
-            self._error(NotFound("no action is waiting for confirmation"))
+            action = await self.service.confirm(self.principal, self.session, frame.action_id, frame.approve)
+            self.reply(Envelope.of(_action_result(action, self.lang)))
         # a later auth frame changes nothing: the connection's principal is fixed
 
     async def submit(self, frame: ClientMessage) -> None:
+        self.lang = detect_language(frame.content)
         submitted = await self.service.submit(self.principal, self.session, frame, request_id=request_id_var.get())
         for env in submitted.replay:
             self.reply(env)
@@ -538,9 +588,16 @@ def _legacy_event(env: Envelope) -> Envelope | None:
         body = json.loads(env.json)
         text = error_text(body["code"], body["message"], LEGACY_LANGUAGE)
         return Envelope("assistant", env.turn_id, _legacy_frame("assistant", f"⚠️ {text}", error=True), True)
+    if env.type == "confirm_required":
+        body = json.loads(env.json)
+        ask = f"Предлагаю: {body['preview']}. Подтвердите: да/нет."
+        return Envelope("assistant", env.turn_id, _legacy_frame("assistant", ask, action_id=body["action_id"]), False)
     if env.type in ("assistant", "typing", "system", "user"):
         return env
     return None
+
+
+_YES, _NO = {"да", "yes", "подтверждаю", "ок", "ok"}, {"нет", "no", "отмена", "cancel"}
 
 
 class _LegacyConnection(_Connection):
@@ -559,6 +616,14 @@ class _LegacyConnection(_Connection):
         if not isinstance(content, str) or not content.strip():
             return  # the client's own rule: frames without content are ignored
         self.lang = detect_language(content, LEGACY_LANGUAGE)
+        answer = content.strip().strip(".!").lower()
+        if answer in _YES | _NO:  # «да/нет» to a proposed action of this chat
+            pending = await pending_in_session(self.service.runtime, self.principal, self.session.id)
+            if pending is not None:
+                action = await self.service.confirm(self.principal, self.session, pending.id, answer in _YES)
+                text = outcome_text(action, self.lang)
+                self.reply(Envelope("assistant", None, _legacy_frame("assistant", text), False))
+                return
         self.reply(Envelope("typing", None, _legacy_frame("typing", ""), False))
         try:
             msg = ClientMessage(content=content)

@@ -207,6 +207,8 @@ SCOPE_TOOLS = {
         "estimate_migration_effort",
         "generate_step_plan",
         "get_user_context",
+        "draft_change_plan",  # actions: proposed by the model, run after the user confirms
+        "create_ticket",
     ),
     "analytics": (
         "get_analytics_overview",

@@ -23,6 +23,7 @@ from typing import Any
 
 import psycopg
 
+from ..actions.flow import Action, ChatTools, decide
 from ..agent.events import (
     ClientMessage,
     Envelope,
@@ -308,6 +309,15 @@ class ChatService:
             return Submitted(turn_id, started=False, replay=[Envelope.of(lost)])
         return Submitted(turn_id, started=False, replay=[Envelope.of(_replayed(answer, client_message_id))])
 
+    async def confirm(self, principal: Principal, session: ChatSession, action_id: str, approve: bool) -> Action:
+        """The user's answer to a proposed action of this session (see actions/flow.py)."""
+        from ..actions.flow import get_action
+
+        action = await get_action(self.runtime, principal, action_id)
+        if action.session_id != session.id:
+            raise NotFound("action not found")
+        return await decide(self.runtime, principal, action_id, approve)
+
     async def cancel(self, session: ChatSession, turn_id: str | None = None) -> None:
         await self.hub.control(session.id, {"cmd": "cancel", "turn_id": turn_id})
 
@@ -472,7 +482,7 @@ class ChatService:
                 scope=session.scope, language=language, pack=pack, history=recent, user_content=user
             )
             meta = _meta(principal, session, turn_id, request_id)
-            loop = AgentLoop(gateway, registry)
+            loop = AgentLoop(gateway, ChatTools(registry, emit, language))
             try:
                 await loop.run(
                     messages,

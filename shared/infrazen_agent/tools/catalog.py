@@ -1,11 +1,12 @@
-"""The read-only tool catalog, assembled into a registry."""
+"""The tool catalog (the read tools and the action tools), assembled into a registry."""
 
 from __future__ import annotations
 
+from ..actions import tools as actions
 from . import analytics, inventory, planning, pricing, recommendations
 from .registry import ToolRegistry
 
-MODULES = (inventory, pricing, recommendations, analytics, planning)
+MODULES = (inventory, pricing, recommendations, analytics, planning, actions)
 
 
 def build_registry() -> ToolRegistry:

@@ -40,6 +40,7 @@ class ToolContext:
     turn_id: str | None = None
     # Set by the confirmation flow only: action tools refuse to run without it.
     confirmed: bool = False
+    action_id: str | None = None  # the confirmed action being run
     # The tools a chat offers its model: a call to any other (a model obeying an instruction
     # injected into tenant data, say) is refused and audited. None: every tool (the tool API).
     allowed_tools: frozenset[str] | None = None
