@@ -359,15 +359,26 @@ async def _rate_limit(admitted: Sequence[_Pending], ctx: ToolContext) -> None:
     keys = [f"rl:tool:{p.tenant_id}:{p.user_id}:{tool.name}:{window}" for tool in tools]
     try:
         counts = await ctx.runtime.redis.register_script(_RATE_LUA)(keys=keys, args=[61])
-    except Exception:
-        log.exception("tool failed", extra={"tools": [call.name for call in admitted]})
+    except Exception as exc:
+        away = is_dependency_error(exc)  # Redis away: retryable, not a bug
+        log.log(
+            logging.WARNING if away else logging.ERROR,
+            "tool rate limit unavailable",
+            exc_info=not away,
+            extra={"tools": [call.name for call in admitted]},
+        )
+        code, message = (
+            ("unavailable", "a dependency is unavailable for a moment; retry")
+            if away
+            else ("internal_error", "the tool failed; the error was logged")
+        )
         for call in admitted:
-            call.result = _failure(call.tool, call.name, "internal_error", "the tool failed; the error was logged")
+            call.result = _failure(call.tool, call.name, code, message)
         return
     for call, tool, count in zip(admitted, tools, counts, strict=True):
         if int(count) > tool.rate_per_minute:
-            exc = RateLimited(f"{tool.name}: more than {tool.rate_per_minute} calls a minute; retry shortly")
-            call.result = _failure(tool, call.name, error_code(exc), exc.message)
+            limited = RateLimited(f"{tool.name}: more than {tool.rate_per_minute} calls a minute; retry shortly")
+            call.result = _failure(tool, call.name, error_code(limited), limited.message)
 
 
 def _validate(tool: Tool, arguments: dict[str, Any]) -> BaseModel:
