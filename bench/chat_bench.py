@@ -207,6 +207,7 @@ class Bench:
             "LLM_FALLBACK_MODELS": "",
             "LLM_TRANSPORT": self.args.transport,
             "USER_REQUESTS_PER_MINUTE": "1000000",
+            "USER_MESSAGES_PER_MINUTE": "0",  # the bench measures overhead, not the flood limit
             "TENANT_DAILY_BUDGET_USD": "1000000",
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",
             "AGENT_SECRETS_DIR": str(self.tmp / "no-secrets"),

@@ -152,6 +152,10 @@ class Grounding:
         }
 
 
+def _first(pair: tuple[float, Fact]) -> float:
+    return pair[0]
+
+
 class _Sorted:
     """Facts of one key sorted by absolute value: each lookup is a bisect."""
 
@@ -160,7 +164,7 @@ class _Sorted:
         self.facts: list[Fact] = []
 
     def build(self, items: Iterable[tuple[float, Fact]]) -> _Sorted:
-        pairs = sorted(items, key=lambda p: p[0])
+        pairs = sorted(items, key=_first)
         self.values = [p[0] for p in pairs]
         self.facts = [p[1] for p in pairs]
         return self
@@ -180,12 +184,15 @@ class FactIndex:
         every: list[tuple[float, Fact]] = []
         by_name: dict[str, list[Fact]] = {}
         for f in facts:
-            keys = {(f.kind, f.unit, f.period), (f.kind, None, None)}  # exact key, and any unit/period
-            if f.kind == "money":
-                keys.add(("money", "*", f.period))  # a figure with no currency, by period
-            for key in keys:
-                groups.setdefault(key, []).append((abs(f.value), f))
-            every.append((abs(f.value), f))
+            pair = (abs(f.value), f)
+            exact = (f.kind, f.unit, f.period)
+            groups.setdefault(exact, []).append(pair)
+            loose = (f.kind, None, None)  # any unit and period
+            if loose != exact:
+                groups.setdefault(loose, []).append(pair)
+            if f.kind == "money":  # a figure with no currency, by period
+                groups.setdefault(("money", "*", f.period), []).append(pair)
+            every.append(pair)
             by_name.setdefault(f.name, []).append(f)
         ratios: list[tuple[float, Fact]] = []
         for num, den in RATIO_PAIRS:
