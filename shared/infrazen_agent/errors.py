@@ -6,6 +6,7 @@ project builds an error body, and no stack trace ever reaches a client.
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any, ClassVar
 
@@ -166,6 +167,7 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
+@functools.cache
 def _dependency_errors() -> tuple[type[Exception], ...]:
     import psycopg
     import psycopg_pool
