@@ -27,14 +27,16 @@ _SP = " \u00a0\u202f\u2009"
 _S = f"[{_SP}]"
 _S_OPT = f"[{_SP}]*"
 
+# Every alternative starts with a digit, consumed first: a pattern led by a group makes the
+# regex engine try every position (0.16 ms -> 0.06 ms for a 2,000-character answer).
 _NUMBER = re.compile(
-    r"(?P<num>"
-    r"\d+(?:[.,]\d+)?[eE][+-]?\d+"  # 1,5e4 / 1.4252E+04
-    rf"|\d{{1,3}}(?:{_S}\d{{3}})+(?:[.,]\d+)?"  # 14 252,74 (any space) / 12 500
-    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 14,252.74
-    r"|\d{1,3}(?:\.\d{3})+,\d+"  # 14.252,74
-    r"|\d{1,3}(?:\.\d{3}){2,}"  # 1.234.567
-    r"|\d+(?:[.,]\d+)?"  # 35 / 12.5 / 12,5
+    r"\d(?:"
+    r"\d*(?:[.,]\d+)?[eE][+-]?\d+"  # 1,5e4 / 1.4252E+04
+    rf"|\d{{0,2}}(?:{_S}\d{{3}})+(?:[.,]\d+)?"  # 14 252,74 (any space) / 12 500
+    r"|\d{0,2}(?:,\d{3})+(?:\.\d+)?"  # 14,252.74
+    r"|\d{0,2}(?:\.\d{3})+,\d+"  # 14.252,74
+    r"|\d{0,2}(?:\.\d{3}){2,}"  # 1.234.567
+    r"|\d*(?:[.,]\d+)?"  # 35 / 12.5 / 12,5
     r")"
 )
 
@@ -177,8 +179,7 @@ _PERIOD = re.compile(
     + _S
     + r"hour|hourly)"
     r")",
-    re.IGNORECASE,
-)
+)  # matched on the lowercased text: IGNORECASE costs four times as much
 _PREFIX_CURRENCIES = {"$": "USD", "€": "EUR", "₽": "RUB", "RUB": "RUB", "USD": "USD", "EUR": "EUR"}
 # Written just before a figure (a currency sign may sit between): read by `str.endswith`, which is
 # ten times cheaper than a regex search anchored at the end.
@@ -194,7 +195,9 @@ _GLUED_OK = re.compile(r"(?:GB|ГБ|Гб|TB|ТБ|MB|МБ|GiB|TiB|vCPU|CPU|k|K|M|
 Kind = str  # money | percent | ratio | size | cpu | duration | count | score | number
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__ (2 µs a
+# claim, a sixth of the checker's time); nothing changes a claim after it is made.
+@dataclass(slots=True)
 class Claim:
     """One stated figure."""
 
@@ -227,6 +230,8 @@ def has_digits(text: str) -> bool:
 
 def _parse(raw: str) -> tuple[float, int]:
     """(value, decimals written) of one number in any accepted format."""
+    if raw.isdigit():
+        return float(raw), 0
     s = raw
     for sp in _SP:
         s = s.replace(sp, "")
@@ -282,7 +287,7 @@ def _masked(text: str) -> str:
     return "".join(parts)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Raw:
     start: int
     end: int
@@ -298,7 +303,7 @@ def _after_name(masked: str, hyphen: int) -> bool:
     return bool(words) and hyphen > 0 and not masked[hyphen - 1].isspace() and any(ch.isalpha() for ch in words[-1])
 
 
-def _numbers(text: str, masked: str) -> list[_Raw]:
+def _numbers(masked: str, low: str) -> list[_Raw]:
     found: list[_Raw] = []
     for m in _NUMBER.finditer(masked):
         start, end = m.start(), m.end()
@@ -308,7 +313,7 @@ def _numbers(text: str, masked: str) -> list[_Raw]:
         after = masked[end : end + 1]
         if (after.isalpha() or after == "_") and _GLUED_OK.match(masked, end) is None:
             continue  # "4o", "1a": part of a name
-        value, decimals = _parse(m.group("num"))
+        value, decimals = _parse(m.group())
         signed = False
         if before and before in "-−+" and (start < 2 or not masked[start - 2].isalnum()):
             joined = masked[: start - 1].rstrip(_SP)
@@ -317,13 +322,13 @@ def _numbers(text: str, masked: str) -> list[_Raw]:
                 value = -value if before != "+" else value
                 start -= 1
         found.append(_Raw(start, end, value, decimals, False, signed))
-    for w in find_word_numbers(_lower(masked)):
+    for w in find_word_numbers(low):
         found.append(_Raw(w.start, w.end, w.value, 0, True, False))
     found.sort(key=lambda r: r.start)
     return found
 
 
-def _claim(text: str, masked: str, raw: _Raw) -> Claim | None:
+def _claim(text: str, masked: str, low: str, raw: _Raw) -> Claim | None:
     start, end = raw.start, raw.end
     value, decimals = raw.value, raw.decimals
     kind: Kind = "number"
@@ -345,14 +350,14 @@ def _claim(text: str, masked: str, raw: _Raw) -> Claim | None:
         if kind == "number" and (prefix := _prefix_currency(masked, start)):
             kind, unit, start = "money", _PREFIX_CURRENCIES[prefix[0]], prefix[1]
     period = None
-    if kind in ("money", "number") and (m := _PERIOD.match(masked, end)):
+    if kind in ("money", "number") and (m := _PERIOD.match(low, end)):
         period = next(k for k in ("month", "year", "day", "hour") if m.group(k))
         end = m.end()
         if kind == "number" and scale == 1.0 and not raw.words:
             kind = "money"  # "14 252,74 в месяц": money in no stated currency
     if raw.words and raw.value < 20 and kind in ("number", "count"):
         return None  # "two options", «в два этапа»: words for small counts are prose
-    approx = _approx_before(masked, start)
+    approx = _approx_before(low, start)
     mult = scale * factor
     precision = 0.5 * 10.0 ** (-decimals) * mult
     return Claim(
@@ -381,11 +386,11 @@ def _prefix_currency(masked: str, start: int) -> tuple[str, int] | None:
     return None
 
 
-def _approx_before(masked: str, start: int) -> bool:
-    head = masked[max(0, start - 24) : start].rstrip(_SP)
+def _approx_before(low: str, start: int) -> bool:
+    head = low[max(0, start - 24) : start].rstrip(_SP)
     if head[-1:] in ("$", "€", "₽") and head:
         head = head[:-1].rstrip(_SP)
-    return head.lower().endswith(_APPROX_MARKERS)
+    return head.endswith(_APPROX_MARKERS)
 
 
 def _scale_of(word: str) -> float:
@@ -425,7 +430,8 @@ def _join_ranges(claims: list[Claim], masked: str) -> list[Claim]:
 def extract_claims(text: str) -> list[Claim]:
     """Every figure `text` states, in order."""
     masked = _masked(text)
-    claims = [c for raw in _numbers(text, masked) if (c := _claim(text, masked, raw)) is not None]
+    low = _lower(masked)
+    claims = [c for raw in _numbers(masked, low) if (c := _claim(text, masked, low, raw)) is not None]
     claims = _drop_overlaps(claims)
     kept = [y for c in claims if (y := _year_or_claim(c)) is not None]
     return _join_ranges(kept, masked)

@@ -84,11 +84,17 @@ _PERCENT_CUES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 )
 # Words after a figure that say what it was ("… today", "… of savings"); words that introduce the
 # next figure ("вместо", "down from") are not read after one.
-_TAIL_CUES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
-    (re.compile(r"^\W*(?:of |in )?(?:экономи\w*|savings?|saved)", re.I), _SAVINGS),
-    (re.compile(r"^\W*(?:после\w*|after)", re.I), _TARGET),
-    (re.compile(r"^\W*(?:сейчас|сегодня|now|today|currently|at the moment)", re.I), _CURRENT),
+# One pattern, a group per subject (one search instead of three: every word starts with a
+# letter, so the leading \W* ends at the same place for each).
+_TAIL_CUE = re.compile(
+    r"^\W*(?:"
+    r"(?P<savings>(?:of |in )?(?:экономи\w*|savings?|saved))"
+    r"|(?P<target>после\w*|after)"
+    r"|(?P<current>сейчас|сегодня|now|today|currently|at the moment)"
+    r")",
+    re.I,
 )
+_TAIL_NAMES = {"savings": _SAVINGS, "target": _TARGET, "current": _CURRENT}
 _DIGITS = re.compile(r"\d")
 
 
@@ -104,7 +110,7 @@ _COUNT_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, for speed (see Claim)
 class TracedClaim:
     claim: Claim
     traced: bool
@@ -152,22 +158,18 @@ class Grounding:
         }
 
 
-def _first(pair: tuple[float, Fact]) -> float:
-    return pair[0]
-
-
 class _Sorted:
     """Facts of one key sorted by absolute value: each lookup is a bisect."""
 
-    def __init__(self) -> None:
-        self.values: list[float] = []
-        self.facts: list[Fact] = []
+    __slots__ = ("facts", "values")
 
-    def build(self, items: Iterable[tuple[float, Fact]]) -> _Sorted:
-        pairs = sorted(items, key=_first)
-        self.values = [p[0] for p in pairs]
-        self.facts = [p[1] for p in pairs]
-        return self
+    def __init__(self, values: list[float] | None = None, facts: list[Fact] | None = None) -> None:
+        self.values: list[float] = values if values is not None else []
+        self.facts: list[Fact] = facts if facts is not None else []
+
+    def add(self, value: float, fact: Fact) -> None:
+        self.values.append(value)
+        self.facts.append(fact)
 
     def between(self, lo: float, hi: float) -> Iterable[Fact]:
         i = bisect.bisect_left(self.values, lo)
@@ -176,35 +178,45 @@ class _Sorted:
             i += 1
 
 
+def _by_size(facts: Iterable[Fact]) -> list[Fact]:
+    return sorted(facts, key=lambda f: abs(f.value))
+
+
 class FactIndex:
     """Facts grouped by what a claim may match: (kind, unit, period)."""
 
     def __init__(self, facts: Sequence[Fact]):
-        groups: dict[tuple[str, str | None, str | None], list[tuple[float, Fact]]] = {}
-        every: list[tuple[float, Fact]] = []
+        # One sort; each group is filled in that order, so it is sorted too.
+        ordered = _by_size(facts)
+        groups: dict[tuple[str, str | None, str | None], _Sorted] = {}
         by_name: dict[str, list[Fact]] = {}
-        for f in facts:
-            pair = (abs(f.value), f)
+        for f in ordered:
+            v = abs(f.value)
             exact = (f.kind, f.unit, f.period)
-            groups.setdefault(exact, []).append(pair)
+            keys = [exact]
             loose = (f.kind, None, None)  # any unit and period
             if loose != exact:
-                groups.setdefault(loose, []).append(pair)
+                keys.append(loose)
             if f.kind == "money":  # a figure with no currency, by period
-                groups.setdefault(("money", "*", f.period), []).append(pair)
-            every.append(pair)
+                keys.append(("money", "*", f.period))
+            for key in keys:
+                group = groups.get(key)
+                if group is None:
+                    group = groups[key] = _Sorted()
+                group.add(v, f)
             by_name.setdefault(f.name, []).append(f)
-        ratios: list[tuple[float, Fact]] = []
+        ratios: list[Fact] = []
         for num, den in RATIO_PAIRS:
             for a in by_name.get(num, ()):
                 for b in by_name.get(den, ()):
                     if a.unit == b.unit and b.value and a.value:
                         name = f"{a.name} / {b.name}"
                         path = f"{a.path} / {b.path}"
-                        ratios.append((abs(a.value / b.value), Fact(a.value / b.value, "ratio", name, "x", None, path)))
-        self._groups = {k: _Sorted().build(v) for k, v in groups.items()}
-        self._every = _Sorted().build(every)
-        self._ratios = _Sorted().build(ratios)
+                        ratios.append(Fact(a.value / b.value, "ratio", name, "x", None, path))
+        self._groups = groups
+        self._every = _Sorted([abs(f.value) for f in ordered], ordered)
+        by_ratio = _by_size(ratios)
+        self._ratios = _Sorted([abs(f.value) for f in by_ratio], by_ratio)
 
     def group(self, kind: str, unit: str | None, period: str | None) -> _Sorted | None:
         return self._groups.get((kind, unit, period))
@@ -251,9 +263,8 @@ def _tail(text: str, c: Claim, reach: int, ends: re.Pattern[str]) -> str:
 def _cue(text: str, c: Claim, floor: int) -> tuple[str, ...] | None:
     """What a money figure is: the word right after it ("… today"), else the nearest before it."""
     tail = _tail(text, c, 30, _CLAUSE_END)
-    for pattern, names in _TAIL_CUES:
-        if pattern.search(tail):
-            return names
+    if m := _TAIL_CUE.match(tail):
+        return _TAIL_NAMES[str(m.lastgroup)]
     head = _head(text, c, floor, 80, _CLAUSE_END)
     best: tuple[int, tuple[str, ...]] | None = None
     for pattern, names in _CUES:
