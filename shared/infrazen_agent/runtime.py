@@ -17,6 +17,7 @@ import redis.asyncio as aioredis
 from .config import ConfigError, Settings
 from .db import Pool, make_pool, migrate
 from .embedded import EmbeddedPostgres, EmbeddedRedis
+from .redis_client import make_redis
 from .storage import ObjectStore, S3Store, build_store
 
 log = logging.getLogger("infrazen_agent.runtime")
@@ -92,15 +93,11 @@ class Runtime:
             self._pool = make_pool(self.database_url, max_size=s.db_pool_size, timeout_s=s.db_acquire_timeout_s)
             await self._pool.open(wait=True, timeout=30)
             # Many concurrent chat turns: wait for a free connection instead of failing at 100.
-            self._redis = aioredis.Redis.from_pool(
-                aioredis.BlockingConnectionPool.from_url(
-                    self.redis_url,
-                    max_connections=256,
-                    timeout=5,
-                    socket_timeout=s.ready_check_timeout_s * 2,
-                    socket_connect_timeout=s.ready_check_timeout_s,
-                    health_check_interval=15,
-                )
+            self._redis = make_redis(
+                self.redis_url,
+                max_connections=256,
+                wait_s=5,
+                socket_timeout_s=s.ready_check_timeout_s * 2,
             )
             self._store = build_store(s)
             if isinstance(self._store, S3Store):

@@ -67,3 +67,34 @@ async def test_redis_stops_and_comes_back(chat: Chat, own_redis: EmbeddedRedis) 
             await asyncio.sleep(0.1)
     event = await _ask(chat, sid)
     assert event["type"] == "message", event  # not session_busy for 90 s
+
+
+async def test_redis_frozen_answers_503_in_seconds_and_recovers(chat: Chat, own_redis: EmbeddedRedis) -> None:
+    """SIGSTOP: the socket stays open but nothing answers (a hung host, a stalled VM). Requests
+    must not hang: each ends in a retryable 503 within the socket timeout; after SIGCONT the
+    service answers again without a restart."""
+    sid = (await chat.start({"scope": "analytics"}))["session_id"]
+    assert (await _ask(chat, sid))["type"] == "message"
+    assert own_redis.proc is not None
+    own_redis.proc.send_signal(signal.SIGSTOP)
+    try:
+        async with chat.http() as c:
+            t0 = time.monotonic()
+            results = await asyncio.gather(
+                *(c.post("/v1/chat/start", json={"scope": "analytics"}, headers=chat.headers()) for _ in range(5)),
+                c.get("/_/ready"),
+            )
+            took = time.monotonic() - t0
+            for r in results[:5]:
+                assert r.status_code == 503 and r.json()["error"]["retryable"] is True, (r.status_code, r.text)
+                assert "Traceback" not in r.text and "/" not in r.json()["error"]["message"]
+            assert results[5].status_code == 503
+            assert took < 6, took  # socket timeout 2 × READY_CHECK_TIMEOUT_S, not the client's 30 s
+    finally:
+        own_redis.proc.send_signal(signal.SIGCONT)
+    async with chat.http() as c:
+        t0 = time.monotonic()
+        while (await c.get("/_/ready")).status_code != 200:
+            assert time.monotonic() - t0 < 5
+            await asyncio.sleep(0.1)
+    assert (await _ask(chat, sid))["type"] == "message"
