@@ -1,6 +1,6 @@
 """Cold start of each function: process start → `/_/ready` answers 200, with Postgres and Redis
-already running (as in production). Baselines from the same run: a bare interpreter, and a bare
-FastAPI app under uvicorn. Prints JSON.
+already running (as in production), and the process's RSS when ready and a second later.
+Baselines from the same run: a bare interpreter, and a bare FastAPI app under uvicorn. Prints JSON.
 
     python -m bench.cold_start [--runs 3]
 """
@@ -26,14 +26,30 @@ ROOT = Path(__file__).resolve().parents[1]
 BARE_APP = "from fastapi import FastAPI\napp = FastAPI()\n@app.get('/_/ready')\ndef r():\n    return {}\n"
 
 
-def _until_ready(cmd: list[str], cwd: Path, env: dict[str, str], port: int) -> float:
+RSS: dict[str, list[float]] = {}
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _until_ready(cmd: list[str], cwd: Path, env: dict[str, str], port: int, label: str = "") -> float:
+    """Seconds from process start to ready; the process's RSS once ready goes to RSS[label]."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while time.perf_counter() - t0 < 120:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/_/ready", timeout=1).status_code == 200:
-                    return time.perf_counter() - t0
+                    took = time.perf_counter() - t0
+                    if label:
+                        RSS.setdefault(label, []).append(_rss_mb(proc.pid))
+                        time.sleep(1.0)  # what start-up left to background threads is loaded by now
+                        RSS.setdefault(f"{label}_1s_later", []).append(_rss_mb(proc.pid))
+                    return took
             except httpx.HTTPError:
                 pass
             if proc.poll() is not None:
@@ -76,14 +92,14 @@ def main() -> None:
         baselines = {
             "python_interpreter_s": [_interpreter() for _ in range(args.runs)],
             "bare_fastapi_uvicorn_s": [
-                _until_ready(_uvicorn(p := free_port()), bare_dir, env, p) for _ in range(args.runs)
+                _until_ready(_uvicorn(p := free_port()), bare_dir, env, p, "bare") for _ in range(args.runs)
             ],
         }
         results["baseline"] = {k: round(statistics.median(v), 3) for k, v in baselines.items()}
         functions: dict[str, dict[str, float]] = {}
         for name in ("health", "upload", "generate_text", "chat"):
             folder = ROOT / "functions" / name
-            ready = [_until_ready(_uvicorn(p := free_port()), folder, env, p) for _ in range(args.runs)]
+            ready = [_until_ready(_uvicorn(p := free_port()), folder, env, p, name) for _ in range(args.runs)]
             functions[name] = {
                 "start_to_ready_s": round(statistics.median(ready), 3),
                 "import_s": round(statistics.median(_import_seconds(env, folder) for _ in range(args.runs)), 3),
@@ -97,9 +113,11 @@ def main() -> None:
                     "LLM_MODEL_TEXT": "openai/m",
                     "LLM_MODEL_VISION": "openai/m",
                 }
-                ready = [_until_ready(_uvicorn(p := free_port()), folder, online, p) for _ in range(args.runs)]
+                label = f"{name}_online"
+                ready = [_until_ready(_uvicorn(p := free_port()), folder, online, p, label) for _ in range(args.runs)]
                 functions[name]["start_to_ready_online_s"] = round(statistics.median(ready), 3)
         results["functions"] = functions
+        results["rss_mb_when_ready"] = {k: round(statistics.median(v), 1) for k, v in RSS.items()}
     finally:
         redis.stop()
         pg.stop()

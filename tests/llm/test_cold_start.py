@@ -1,5 +1,6 @@
-"""Cold start: the health and upload functions never import LiteLLM (≈2.5 s and ≈165 MB); the
-chat function does, once, at start-up. Each check runs in a fresh interpreter."""
+"""Cold start: the health and upload functions never import LiteLLM (≈2.7 s and ≈130 MB); the
+model-calling functions import it only when a configured model is not served by the direct
+OpenAI-compatible client. Each check runs in a fresh interpreter."""
 
 from __future__ import annotations
 
@@ -69,3 +70,51 @@ def test_chat_function_cold_start_is_measured(capsys: pytest.CaptureFixture[str]
             f"\nchat function cold start: create_app {result['create_app_s']:.2f} s, "
             f"litellm import {result['litellm_s']:.2f} s, total {result['total_s']:.2f} s"
         )
+
+
+_STARTED = """
+import asyncio, json, sys
+from infrazen_agent.config import Settings
+from infrazen_agent.llm import get_gateway
+from infrazen_agent.runtime import Runtime
+
+async def main():
+    runtime = Runtime(Settings())
+    await runtime.ensure_started()
+    gateway = get_gateway(runtime)
+    online = gateway.is_online()
+    await runtime.stop()
+    print(json.dumps({"online": online, "litellm": "litellm" in sys.modules, "openai": "openai" in sys.modules}))
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize(
+    ("text_model", "vision_model", "loads"),
+    [
+        ("openai/qwen2.5", "openai/qwen2.5-vl", False),  # the direct client serves both
+        ("openai/qwen2.5", "anthropic/claude-3-5-sonnet", True),  # one model needs LiteLLM
+        ("openrouter/openai/gpt-4o-mini", "openrouter/openai/gpt-4o-mini", True),
+    ],
+)
+def test_litellm_is_imported_only_for_a_model_the_direct_client_does_not_serve(
+    text_model: str, vision_model: str, loads: bool, database_url: str, redis_url: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LLM_", "LITELLM_", "AGENT_", "OPENROUTER"))}
+    env.update(
+        AGENT_SERVICE_JWT_SECRET="cold-start-test-secret-0123456789abcdef",
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        AGENT_LOAD_DEMO="false",
+        LLM_API_BASE="http://127.0.0.1:9/v1",
+        LLM_API_KEY="unused",
+        OPENROUTER_API_KEY="unused",
+        LLM_MODEL_TEXT=text_model,
+        LLM_MODEL_VISION=vision_model,
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", _STARTED], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result == {"online": True, "litellm": loads, "openai": loads}, out.stderr[-2000:]

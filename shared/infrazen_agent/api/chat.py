@@ -73,9 +73,12 @@ MAX_PAGE_CONTEXT_CHARS = 4096
 
 
 async def on_start(runtime: Runtime) -> None:
-    # Build the gateway now: LiteLLM's import belongs to start-up, not to the first answer. The
-    # OpenAI client imports its resources on first use (~1 s of CPU): that too, here.
-    if get_gateway(runtime).is_online():
+    # Build the gateway now: LiteLLM's import (when a model needs it) belongs to start-up, not to
+    # the first answer. The OpenAI client LiteLLM drives imports its resources on first use (~1 s
+    # of CPU): that too, here.
+    gateway = get_gateway(runtime)
+    gateway.warm_up()
+    if gateway.uses_litellm:
         importlib.import_module("openai.resources.chat")
     service = ChatService(runtime)
     await service.start()
