@@ -64,7 +64,7 @@ def system_prompt(scope: str, language: str) -> str:
 
 
 def data_envelope(kind: str, payload: Any) -> str:
-    return json.dumps({kind: payload, "note": DATA_NOTE}, ensure_ascii=False, default=str)
+    return json.dumps({kind: payload, "note": DATA_NOTE}, ensure_ascii=False, default=str, separators=(",", ":"))
 
 
 def build_messages(

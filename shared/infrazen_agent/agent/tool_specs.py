@@ -1,8 +1,8 @@
 """Tool specs as the model receives them, built once per process.
 
 The registry renders each tool's JSON Schema from its pydantic model on every call (milliseconds
-per tool); a turn needs the same specs every time, so they are cached. They are also slimmed:
-pydantic's per-property "title" repeats the property name and costs prompt tokens on every call.
+per tool); a turn needs the same specs every time, so they are cached. They are also slimmed
+(`_slim`): every token of a schema is paid on every model call of every turn.
 """
 
 from __future__ import annotations
@@ -16,12 +16,29 @@ class SpecSource(Hashable, Protocol):
     def specs(self, names: Sequence[str] | None = None) -> list[dict[str, Any]]: ...
 
 
+_NULL = {"type": "null"}
+
+
 def _slim(schema: Any) -> Any:
-    if isinstance(schema, dict):
-        return {k: _slim(v) for k, v in schema.items() if not (k == "title" and isinstance(v, str))}
+    """The schema as the model needs it, which every argument is still validated against in full
+    by the registry: no titles, no `additionalProperties: false`, no `default: null`, no trivial
+    bounds or string lengths, and an
+    optional value's `anyOf [X, null]` written as X (it is optional by not being required)."""
     if isinstance(schema, list):
         return [_slim(v) for v in schema]
-    return schema
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for k, v in schema.items():
+        if (k == "title" and isinstance(v, str)) or (k == "additionalProperties" and v is False):
+            continue
+        if (k == "default" and v is None) or (k in ("minimum", "minLength") and v in (0, 1)) or k == "maxLength":
+            continue  # trivial bounds; string lengths a model never nears (over-long input is refused)
+        if k == "anyOf" and isinstance(v, list) and len(v) == 2 and _NULL in v:
+            out.update(_slim(next(x for x in v if x != _NULL)))
+            continue
+        out[k] = _slim(v)
+    return out
 
 
 @lru_cache(maxsize=64)

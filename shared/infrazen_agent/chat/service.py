@@ -46,6 +46,7 @@ from ..uploads import claim_upload
 from . import offline
 from .fanout import Hub
 from .hot_state import HEARTBEAT_TTL_MS, LOCK_TTL_MS, RECENT_MESSAGES, HotState
+from .offer import LEAN_AT_TOOLS, offered_tools
 from .revision import Checked, check_answer
 from .sessions import SESSION_TTL, ChatSession, Scope, new_message_id, new_session_id, new_turn_id
 from .transcripts import TranscriptStore, public_message
@@ -478,15 +479,19 @@ class ChatService:
             text = _IMAGE_REF.sub("", content).strip() or "(image)"
             parts = [await image_part(self.runtime, principal, i) for i in images]
             user = user_message(text, parts)["content"]
+            from ..context.packs import lean
+
+            offered = offered_tools(session.scope, allowed, pack, text)
+            view = lean(pack) if len(offered) >= LEAN_AT_TOOLS else pack
             messages = build_messages(
-                scope=session.scope, language=language, pack=pack, history=recent, user_content=user
+                scope=session.scope, language=language, pack=view, history=recent, user_content=user
             )
             meta = _meta(principal, session, turn_id, request_id)
             loop = AgentLoop(gateway, ChatTools(registry, emit, language))
             try:
                 await loop.run(
                     messages,
-                    tool_specs=model_specs(registry, allowed),
+                    tool_specs=model_specs(registry, offered),
                     tool_ctx=ctx,
                     meta=meta,
                     emit=emit,

@@ -28,7 +28,11 @@ from ..runtime import Runtime
 from ..wording import format_money, format_number
 from .tokens import estimate_tokens
 
-BUDGETS = {"recommendation": 1500, "analytics": 2000}
+# Estimated tokens of the pack as the model sees it: with the system prompt and the offered tool
+# schemas, a first turn stays within 1,500 (recommendation) and 2,000 (analytics) real tokens
+# (tests/chat/test_prompt_size.py counts them with cl100k).
+BUDGETS = {"recommendation": 1000, "analytics": 1450}
+LEAN_BUDGETS = {"recommendation": 720, "analytics": 760}
 # Keys that cost tokens and carry nothing the model should quote.
 _NOISE = frozenset(
     {
@@ -111,6 +115,11 @@ def _spec_text(spec: dict[str, Any]) -> str:
     return " / ".join(parts)
 
 
+def _echoes(items: list[Any], column: str, earlier: str) -> bool:
+    """Whether `column` repeats `earlier` in every row (by type too: True is not 1.0)."""
+    return all(type(i.get(column)) is type(i.get(earlier)) and i.get(column) == i.get(earlier) for i in items)
+
+
 def compact(value: Any, cap: int = _LIST_CAP) -> Any:
     """Tool data made small: noise keys dropped, money as "5,236.00 RUB/month", a size as
     "4 vCPU / 8 GB RAM / 80 GB ssd", floats rounded, lists cut with a count of what was left out."""
@@ -128,6 +137,8 @@ def compact(value: Any, cap: int = _LIST_CAP) -> Any:
         if len(items) >= 2 and all(isinstance(i, dict) for i in items):
             # A table: the keys once, then rows (the biggest saving on lists of records).
             columns = list(dict.fromkeys(k for i in items for k in i))
+            # A column that repeats an earlier one in every row ("name" = "key") is said once.
+            columns = [c for n, c in enumerate(columns) if not any(_echoes(items, c, e) for e in columns[:n])]
             table: dict[str, Any] = {"columns": columns, "rows": [[i.get(c) for c in columns] for i in items]}
             if more:
                 table["more_not_shown"] = more
@@ -141,10 +152,18 @@ def compact(value: Any, cap: int = _LIST_CAP) -> Any:
     return value
 
 
+# Sections the model is not shown: it asks the tool when it needs them (unit prices: the
+# alternatives already carry each SKU's monthly price).
+_NOT_SHOWN = frozenset({"prices"})
+
+
 def model_view(pack: dict[str, Any]) -> dict[str, Any]:
     """The pack as the model sees it: keys starting with "_" and the size bookkeeping are for the
-    service only."""
-    return {k: v for k, v in pack.items() if not k.startswith("_") and k not in ("tokens", "budget")}
+    service only; ids the data already names are not repeated."""
+    view = {k: v for k, v in pack.items() if not k.startswith("_") and k not in ("tokens", "budget", "ids")}
+    if isinstance(view.get("data"), dict):
+        view["data"] = {k: v for k, v in view["data"].items() if k not in _NOT_SHOWN}
+    return view
 
 
 def render(pack: dict[str, Any]) -> str:
@@ -200,6 +219,64 @@ _EVIDENCE_DUPLICATES = frozenset(
 )
 
 
+# Analytics sections repeat the overview's range, currency and totals: said once, in the overview.
+_OVERVIEW_ECHOES = {
+    "range": "range",
+    "currency": "currency",
+    "total": "total_spend",
+    "previous_total": "previous_total",
+    "average_daily": "average_daily",
+}
+
+
+def _numbers_once(sections: dict[str, Any]) -> dict[str, Any]:
+    overview = sections.get("overview")
+    if not isinstance(overview, dict):
+        return sections
+    out = dict(sections)
+    for name, section in sections.items():
+        if name == "overview" or not isinstance(section, dict):
+            continue
+        out[name] = {
+            k: v
+            for k, v in section.items()
+            if not (k in _OVERVIEW_ECHOES and overview.get(_OVERVIEW_ECHOES[k], object()) == v)
+        }
+    anomalies = out.get("anomalies")
+    if isinstance(anomalies, dict):
+        # The method in brief (its first clause); the full text is in get_anomalies' output.
+        method = anomalies.get("method")
+        rows = [_without(a, {"provider", "score"}) for a in anomalies.get("anomalies") or [] if isinstance(a, dict)]
+        out["anomalies"] = {
+            **anomalies,
+            "anomalies": rows,
+            **({"method": method.split(";")[0]} if isinstance(method, str) else {}),
+        }
+    top = out.get("top_recommendations")
+    if isinstance(top, dict):
+        # Yearly figures are the monthly ones × 12 (the prompt says so); a SKU is in the details.
+        items = [
+            _without(i, {"savings_yearly", "target_sku", "severity", "confidence"})
+            for i in top.get("items") or []
+            if isinstance(i, dict)
+        ]
+        out["top_recommendations"] = {**_without(top, {"total_savings_yearly"}), "items": items}
+    if isinstance(out.get("overview"), dict):
+        out["overview"] = _without(out["overview"], {"potential_savings_yearly"})
+    return out
+
+
+def _region_in_sku(item: dict[str, Any]) -> set[str]:
+    """{"region"} when the SKU already ends with it ("….ru-msk" in ru-msk)."""
+    region, sku = item.get("region"), item.get("sku")
+    return {"region"} if isinstance(region, str) and isinstance(sku, str) and sku.endswith(region) else set()
+
+
+def _key_with_name(item: dict[str, Any]) -> set[str]:
+    """{"provider"} when the provider's name is there too: the model names it, tools do not need it."""
+    return {"provider"} if item.get("provider_name") else set()
+
+
 def _without(data: Any, keys: set[str] | frozenset[str]) -> Any:
     return {k: v for k, v in data.items() if k not in keys} if isinstance(data, dict) else data
 
@@ -211,20 +288,32 @@ def _shape(sections: dict[str, Any]) -> dict[str, Any]:
     if isinstance(out.get("resource"), dict) and set(out["resource"]) == {"resource"}:
         out["resource"] = out["resource"]["resource"]
     if isinstance(out.get("resource"), dict):
-        out["resource"] = _without(out["resource"], {"connection"})
+        res = out["resource"]
+        out["resource"] = _without(res, {"connection", "geo"} | _region_in_sku(res) | _key_with_name(res))
         for name in ("recommendation", "alternatives"):
             out[name] = _without(out.get(name), {"resource"})
     rec = out.get("recommendation")
     if isinstance(rec, dict):
         evidence = rec.get("evidence") if isinstance(rec.get("evidence"), dict) else {}
         drop = set(_EVIDENCE_DUPLICATES) | ({"runners_up"} if "alternatives" in out else set())
+        if {"current_monthly", "savings_monthly"} <= set(rec) and rec.get("target"):
+            drop.add("formula")  # current − target = savings: its figures are all beside it
+        target = rec.get("target")
+        if isinstance(target, dict) and target.get("quantity") == 1:
+            target = _without(target, {"quantity"})
         rec = {
-            **_without(rec, {"category", "target_monthly"} if rec.get("target") else {"category"}),
+            # status and severity are for the list views; the model has the figures themselves
+            **_without(rec, {"category", "status", "severity"} | ({"target_monthly"} if rec.get("target") else set())),
+            **({"target": target} if target else {}),
             "evidence": _without(evidence, drop),
         }
         out["recommendation"] = rec
-    if "snapshot" in out:
-        out["snapshot"] = _without(out["snapshot"], {"resource_id"})
+    out = _numbers_once(out)
+    if isinstance(out.get("snapshot"), dict):
+        snapshot = _without(out["snapshot"], {"resource_id"})
+        if isinstance(snapshot.get("taken_at"), str):
+            snapshot["taken_at"] = snapshot["taken_at"][:10]  # the day is what an answer says
+        out["snapshot"] = snapshot
     alts = out.get("alternatives")
     if isinstance(alts, dict):
         alts = _without(alts, {"current_monthly", "method"})
@@ -235,7 +324,9 @@ def _shape(sections: dict[str, Any]) -> dict[str, Any]:
             single = a.get("quantity") == 1 and a.get("billing_unit") == "per_instance"
             row = _without(
                 a,
-                {"rank", "provider_name", "parity"} | ({"unit_price", "quantity", "billing_unit"} if single else set()),
+                {"rank", "provider_name", "parity"}
+                | _region_in_sku(a)
+                | ({"unit_price", "quantity", "billing_unit"} if single else set()),
             )
             parity = a.get("parity") or {}
             row["parity"] = parity.get("score")
@@ -320,7 +411,21 @@ async def build_pack(
     pack["data"] = _shape({k: sections[k] for k in (s.section for s in steps) if k in sections})
     if missing:
         pack["missing"] = missing
-    return fit(pack, BUDGETS[session.scope], [s.section for s in steps], summaries)
+    priority = [s.section for s in steps]
+    full = fit(pack, BUDGETS[session.scope], priority, summaries)
+    # A smaller fit for turns that offer the model many tools (their schemas take the room).
+    lean = fit(pack, LEAN_BUDGETS[session.scope], priority, summaries)
+    full["_lean"] = {k: lean[k] for k in ("data", "omitted_for_size", "summaries_of_omitted") if k in lean}
+    return full
+
+
+def lean(pack: dict[str, Any]) -> dict[str, Any]:
+    """The pack's smaller fit (the pack itself when it has none, e.g. one cached before)."""
+    small = pack.get("_lean")
+    if not isinstance(small, dict):
+        return pack
+    out = {k: v for k, v in pack.items() if k not in ("omitted_for_size", "summaries_of_omitted")}
+    return {**out, **small}
 
 
 def fit(

@@ -25,11 +25,10 @@ class ToolInput(BaseModel):
 
 
 class RangeInput(ToolInput):
-    days: int | None = Field(
-        default=None, ge=1, le=366, description="last N days of data (default 30); ignored when start/end are given"
-    )
-    start: date | None = Field(default=None, description="first day (YYYY-MM-DD), with end")
-    end: date | None = Field(default=None, description="last day (YYYY-MM-DD), inclusive")
+    # Short descriptions: every range tool repeats them in every model call.
+    days: int | None = Field(default=None, ge=1, le=366, description="last N days (default 30), or start+end")
+    start: date | None = Field(default=None, description="first day")
+    end: date | None = Field(default=None, description="last day, inclusive")
 
     @model_validator(mode="after")
     def _both_or_neither(self) -> RangeInput:

@@ -172,7 +172,6 @@ TOOLS = (
         AlternativesInput,
         AlternativesOut,
         list_top_alternatives,
-        prompt="Quote prices and deltas exactly as returned, with currency and period.",
     ),
     Tool(
         "get_prices_for_skus",

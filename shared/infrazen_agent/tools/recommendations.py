@@ -203,7 +203,6 @@ TOOLS = (
         RecommendationInput,
         RecommendationOut,
         get_recommendation,
-        prompt="Savings are computed, not estimated by you: quote them with currency and period.",
     ),
     Tool(
         "summarize_top_recommendations",
