@@ -70,6 +70,16 @@ def redis_server(tmp_root: Path) -> Iterator[EmbeddedRedis]:
 
 
 @pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    """A Redis of this test's own (unix socket, append-only file), for tests that stop, freeze or
+    kill it."""
+    server = EmbeddedRedis(tmp_path / "redis")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def redis_url(redis_server: EmbeddedRedis) -> str:
     import redis
 

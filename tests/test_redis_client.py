@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -14,14 +12,6 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from infrazen_agent.embedded import EmbeddedRedis
 from infrazen_agent.redis_client import FailFastRedisPool, make_redis
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
-    server = EmbeddedRedis(tmp_path / "redis")
-    server.start()
-    yield server
-    server.stop()
 
 
 async def test_a_hung_redis_costs_one_socket_timeout_then_fails_fast_and_recovers(own_redis: EmbeddedRedis) -> None:

@@ -8,7 +8,6 @@ import asyncio
 import signal
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis
@@ -17,14 +16,6 @@ from infrazen_agent.config import Settings
 from infrazen_agent.embedded import EmbeddedRedis
 
 from .clients import Chat, running_chat
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
-    server = EmbeddedRedis(tmp_path / "redis")
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-from pathlib import Path
 
 import pytest
 
 from infrazen_agent.context.tokens import estimate_tokens
+from tests.support.tokenizer import cl100k as real_tokenizer
 
 SAMPLES = [
     json.dumps(
@@ -48,22 +46,7 @@ SAMPLES = [
 
 @pytest.fixture(scope="module")
 def cl100k() -> object:
-    tiktoken = pytest.importorskip("tiktoken")
-    # LiteLLM ships the encoding files; locate them without importing LiteLLM (slow).
-    spec = importlib.util.find_spec("litellm")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip("litellm is not installed")
-    cache = Path(spec.submodule_search_locations[0]) / "litellm_core_utils" / "tokenizers"
-
-    old = os.environ.get("TIKTOKEN_CACHE_DIR")
-    os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
-    try:
-        return tiktoken.get_encoding("cl100k_base")
-    finally:
-        if old is None:
-            os.environ.pop("TIKTOKEN_CACHE_DIR")
-        else:
-            os.environ["TIKTOKEN_CACHE_DIR"] = old
+    return real_tokenizer()
 
 
 @pytest.mark.parametrize("text", SAMPLES)

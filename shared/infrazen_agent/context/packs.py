@@ -414,8 +414,8 @@ async def build_pack(
     priority = [s.section for s in steps]
     full = fit(pack, BUDGETS[session.scope], priority, summaries)
     # A smaller fit for turns that offer the model many tools (their schemas take the room).
-    lean = fit(pack, LEAN_BUDGETS[session.scope], priority, summaries)
-    full["_lean"] = {k: lean[k] for k in ("data", "omitted_for_size", "summaries_of_omitted") if k in lean}
+    small = fit(pack, LEAN_BUDGETS[session.scope], priority, summaries)
+    full["_lean"] = {k: small[k] for k in ("data", "omitted_for_size", "summaries_of_omitted") if k in small}
     return full
 
 
