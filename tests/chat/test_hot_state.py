@@ -1,23 +1,58 @@
-"""Hot state in Redis: the one-turn lock belongs to its holder; the recent list round-trips."""
+"""Hot state in Redis: the one-turn lock belongs to its holder and passes to the messages waiting
+for it in order; the recent list round-trips."""
 
 from __future__ import annotations
 
-from infrazen_agent.chat.hot_state import HotState
+from typing import Any
+
+from infrazen_agent.chat.hot_state import QUEUE_MAX, HotState
 from infrazen_agent.runtime import Runtime
 
 
-async def test_lock_is_exclusive_and_only_its_holder_releases_it(runtime: Runtime) -> None:
+def _entry(turn_id: str, client_message_id: str | None = None) -> dict[str, Any]:
+    return {"turn_id": turn_id, "content": "q", "client_message_id": client_message_id}
+
+
+async def test_the_lock_is_exclusive_and_passes_to_waiting_messages_in_order(runtime: Runtime) -> None:
     hot = HotState(runtime.redis)
-    assert await hot.acquire("s1", "turn_a")
-    assert not await hot.acquire("s1", "turn_b")
+    outcome, head, _, _ = await hot.admit("s1", _entry("turn_a"))
+    assert (outcome, head["turn_id"]) == ("run", "turn_a")
     assert await hot.running_turn("s1") == "turn_a"
+    assert (await hot.admit("s1", _entry("turn_b")))[:2] == ("queued", 1)
+    assert (await hot.admit("s1", _entry("turn_c", "m-c")))[:2] == ("queued", 2)
+    assert (await hot.admit("s1", _entry("turn_x", "m-c")))[:2] == ("dup", "turn_c")  # a resend
     assert not await hot.extend("s1", "turn_b")
-    await hot.release("s1", "turn_b")  # not the holder: no effect
+    assert await hot.advance("s1", hot.value_of("turn_b")) is None  # not the holder: no effect
     assert await hot.running_turn("s1") == "turn_a"
     assert await hot.extend("s1", "turn_a")
-    await hot.release("s1", "turn_a")
+    nxt = await hot.advance("s1", hot.value_of("turn_a"))
+    assert nxt is not None and nxt["turn_id"] == "turn_b" and await hot.running_turn("s1") == "turn_b"
+    assert [e["turn_id"] for e in await hot.queued("s1")] == ["turn_c"]
+    assert await hot.drop_queued("s1", "turn_c") is not None and await hot.queued("s1") == []
+    assert await hot.advance("s1", hot.value_of("turn_b")) is None
     assert await hot.running_turn("s1") is None
-    assert await hot.acquire("s1", "turn_b")
+
+
+async def test_the_queue_is_bounded(runtime: Runtime) -> None:
+    hot = HotState(runtime.redis)
+    assert (await hot.admit("s4", _entry("t0")))[0] == "run"
+    outcomes = [(await hot.admit("s4", _entry(f"t{i}")))[0] for i in range(1, QUEUE_MAX + 3)]
+    assert outcomes == ["queued"] * QUEUE_MAX + ["full", "full"]
+
+
+async def test_a_free_lock_runs_the_oldest_waiting_message_first(runtime: Runtime) -> None:
+    """Messages left waiting (their holder shut down) are not overtaken by a new one."""
+    hot = HotState(runtime.redis)
+    await hot.admit("s5", _entry("t_old_run"))
+    await hot.admit("s5", _entry("t_waiting"))
+    await hot.finish_turn("s5", "t_old_run", None, None, advance=False)  # shutdown: released, queue kept
+    outcome, head, _, _ = await hot.admit("s5", _entry("t_new"))
+    assert (outcome, head["turn_id"]) == ("run", "t_waiting")
+    assert [e["turn_id"] for e in await hot.queued("s5")] == ["t_new"]
+    # a lock that expired with messages waiting: the queue's head takes it
+    await runtime.redis.delete("chat:s:s5:lock")
+    nxt = await hot.advance("s5", "")
+    assert nxt is not None and nxt["turn_id"] == "t_new"
 
 
 async def test_recent_messages_distinguish_empty_from_unknown(runtime: Runtime) -> None:
@@ -36,10 +71,10 @@ async def test_finishing_a_turn_stores_recent_and_session_and_releases_only_its_
 
     hot = HotState(runtime.redis)
     session = ChatSession(id="s3", tenant_id="t", user_id="u", scope="analytics")
-    assert await hot.acquire("s3", "turn_a")
+    assert (await hot.admit("s3", _entry("turn_a")))[0] == "run"
     await hot.finish_turn("s3", "turn_b", [{"role": "user", "content": "q"}], session)  # not the holder
     assert await hot.running_turn("s3") == "turn_a"
-    await hot.finish_turn("s3", "turn_a", [{"role": "user", "content": "q"}], session)
+    assert await hot.finish_turn("s3", "turn_a", [{"role": "user", "content": "q"}], session) is None
     assert await hot.running_turn("s3") is None
     assert (await hot.turn_inputs("s3"))[1] == [{"role": "user", "content": "q"}]
     assert await hot.get_session("s3") == session

@@ -3,6 +3,7 @@ history replay as `user`/`assistant`, `typing`, one final `assistant`, `[image:<
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -14,6 +15,7 @@ import pytest
 import redis
 import websockets
 
+from infrazen_agent.chat.hot_state import QUEUE_MAX
 from tests.conftest import TEST_SECRET
 from tests.support.llm_server import Reply, ScriptedLLMServer
 
@@ -166,22 +168,32 @@ async def test_replayed_history_keeps_the_original_timestamps(offline_chat: Chat
     assert datetime.fromisoformat(system["timestamp"]).timestamp() >= reconnected - 0.5
 
 
-async def test_busy_and_error_texts_are_russian(online_chat: Chat, llm_server: ScriptedLLMServer) -> None:
+async def test_questions_sent_during_an_answer_are_answered_in_order_and_errors_are_russian(
+    online_chat: Chat, llm_server: ScriptedLLMServer
+) -> None:
     token = infrazen_token(1001, scenario="analytics")
-    llm_server.script(Reply(text="Ответ готов.", delay_first_token_s=1.5))
+    llm_server.script(
+        Reply(text="Первый ответ готов.", delay_first_token_s=1.5),
+        Reply(text="Второй ответ готов."),
+        *[Reply(text="Ещё ответ.") for _ in range(QUEUE_MAX)],
+    )
     async with websockets.connect(f"{online_chat.server.ws_url}/v1/chat/analytics?token={token}") as conn:
         await conn.recv()
         await conn.send(json.dumps({"content": "Какие тренды?"}))
         await conn.send(json.dumps({"content": "И ещё вопрос?"}))
         await conn.send(json.dumps({"content": "[image:../../etc/passwd] Что на скриншоте?"}))
-        frames = [json.loads(await conn.recv()) for _ in range(6)]
+        for i in range(QUEUE_MAX):  # the queue fills up behind the first answer: the last one is refused
+            await conn.send(json.dumps({"content": f"Вопрос номер {i}?"}))
+        frames: list[dict[str, Any]] = []
+        while sum(f["type"] == "assistant" and not f.get("error") for f in frames) < 2:
+            frames.append(json.loads(await asyncio.wait_for(conn.recv(), 10)))
     errors = [f["content"] for f in frames if f.get("error")]
     assert len(errors) == 2, frames
     assert all(re.search("[а-яё]", e) and not re.search(r"\b(?:another|upload|not found)\b", e) for e in errors)
-    assert any("Предыдущий ответ ещё готовится" in e for e in errors)
+    assert any("В очереди этого чата уже 10 вопросов" in e for e in errors)
     assert any("Изображение не найдено" in e for e in errors)
-    answers = [f for f in frames if f["type"] == "assistant" and not f.get("error")]
-    assert answers and answers[-1]["content"] == "Ответ готов."
+    answers = [f["content"] for f in frames if f["type"] == "assistant" and not f.get("error")]
+    assert answers[:2] == ["Первый ответ готов.", "Второй ответ готов."]
 
 
 MARKDOWN = """## Что сделать

@@ -1,8 +1,12 @@
 """A session lock whose turn cannot be running any more is taken over at once (a lock restored
 from Redis's append-only file after a restart, whose release was lost meanwhile); a lock of a
-live turn elsewhere still means `session_busy`."""
+live turn elsewhere keeps it: a message waits its turn, and is answered as soon as that
+replica is found dead."""
 
 from __future__ import annotations
+
+import asyncio
+import time
 
 import redis
 
@@ -39,11 +43,19 @@ async def test_locks_that_no_turn_holds_are_taken_over(offline_chat: Chat) -> No
         assert r.get(f"chat:s:{sid}:lock") is None  # released at the end of the new turn
 
 
-async def test_a_live_turn_elsewhere_still_holds_its_session(offline_chat: Chat) -> None:
+async def test_a_live_turn_elsewhere_holds_its_session_until_that_replica_dies(offline_chat: Chat) -> None:
     r = redis.Redis.from_url(offline_chat.settings.redis_url)
     sid = (await offline_chat.start({"scope": "analytics"}))["session_id"]
     r.set("chat:instance:otherreplica1", "1", px=15_000)  # another replica, beating
     r.set(f"chat:s:{sid}:lock", "t_live@otherreplica1", px=90_000)
-    event = await _ask(offline_chat, sid)
-    assert event["type"] == "error" and event["code"] == "session_busy"
-    assert r.get(f"chat:s:{sid}:lock") == b"t_live@otherreplica1"
+    async with offline_chat.ws(sid) as ws:
+        await ws.send({"type": "message", "content": "Какие тренды?"})
+        queued = await ws.recv()
+        assert queued["type"] == "turn_queued" and queued["position"] == 1, queued
+        await asyncio.sleep(1.5)  # the holder is alive: the message keeps waiting
+        assert r.get(f"chat:s:{sid}:lock") == b"t_live@otherreplica1"
+        r.delete("chat:instance:otherreplica1")  # that replica dies: its heartbeat stops
+        t_dead = time.monotonic()
+        events = await ws.turn()
+    assert events[0]["type"] == "turn_started" and events[0]["turn_id"] == queued["turn_id"]
+    assert events[-1]["type"] == "message" and time.monotonic() - t_dead < 3

@@ -260,16 +260,21 @@ async def test_a_resent_message_does_not_run_twice(online_chat: Chat, llm_server
     ]
 
 
-async def test_a_second_message_while_a_turn_runs_is_refused(online_chat: Chat, llm_server: ScriptedLLMServer) -> None:
-    llm_server.script(Reply(text="медленно " * 10, delay_between_chunks_s=0.02))
+async def test_a_second_message_while_a_turn_runs_waits_and_is_answered_next(
+    online_chat: Chat, llm_server: ScriptedLLMServer
+) -> None:
+    llm_server.script(Reply(text="медленно " * 10, delay_between_chunks_s=0.02), Reply(text="Второй ответ."))
     started = await online_chat.start({"scope": "analytics"})
     async with online_chat.ws(started["session_id"]) as ws:
         await ws.send({"type": "message", "content": "Первый", "client_message_id": "a"})
         await ws.send({"type": "message", "content": "Второй", "client_message_id": "b"})
-        events = await ws.turn()
-    busy = [e for e in events if e["type"] == "error" and e["turn_id"] is None]
-    assert busy and busy[0]["code"] == "session_busy" and busy[0]["retryable"] is True
-    assert events[-1]["type"] == "message"
+        first = await ws.turn()
+        second = await ws.turn()
+    queued = of_type(first, "turn_queued")
+    assert len(queued) == 1 and queued[0]["position"] == 1 and queued[0]["client_message_id"] == "b"
+    assert first[-1]["type"] == "message" and first[-1]["client_message_id"] == "a"
+    assert second[0]["type"] == "turn_started" and second[0]["turn_id"] == queued[0]["turn_id"]
+    assert second[-1]["content"] == "Второй ответ." and second[-1]["client_message_id"] == "b"
 
 
 async def test_a_broken_stream_is_stored_incomplete_and_reported(

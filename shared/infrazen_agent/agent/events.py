@@ -92,6 +92,8 @@ class Ready(Event):
     mode: str  # "online" | "offline"
     history: list[dict[str, Any]]
     turn_in_progress: str | None = None
+    # Messages waiting behind the running turn, oldest first: {turn_id, content, client_message_id}.
+    queued: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class TurnStarted(Event):
@@ -101,6 +103,17 @@ class TurnStarted(Event):
     type: Literal["turn_started"] = "turn_started"
     message_id: str
     content: str
+    client_message_id: str | None = None
+    attachments: list[str] = Field(default_factory=list)
+
+
+class TurnQueued(Event):
+    """A message sent while another turn of the session runs (another tab, or typed ahead): it
+    waits its turn (`position` 1 is next) and is answered in order; `turn_started` follows."""
+
+    type: Literal["turn_queued"] = "turn_queued"
+    content: str
+    position: int
     client_message_id: str | None = None
     attachments: list[str] = Field(default_factory=list)
 

@@ -195,6 +195,7 @@ async def transcript(session_id: str, principal: CurrentPrincipal, runtime: Runt
         "created_at": session.created_at.isoformat(),
         "expires_at": session.expires_at.isoformat(),
         "turn_in_progress": await service.running_turn(session),
+        "queued": await service.waiting(session),
         "messages": await service.history(session, limit=None),
     }
 
@@ -547,6 +548,7 @@ async def chat_ws(websocket: WebSocket, session: str = "", token: str = "") -> N
         mode=get_gateway(runtime).mode,
         history=await service.history(chat_session),
         turn_in_progress=await service.running_turn(chat_session),
+        queued=await service.waiting(chat_session),
     )
     await conn.run(Envelope.of(ready))
 

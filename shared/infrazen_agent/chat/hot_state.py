@@ -1,5 +1,6 @@
 """Hot session state in Redis, shared by every replica: the cached session record, the context
-pack, the recent messages the model sees, and the one-turn-at-a-time lock.
+pack, the recent messages the model sees, the one-turn-at-a-time lock and the queue of messages
+waiting for it.
 
 Redis holds nothing that cannot be rebuilt: the transcript in Postgres is the source of truth,
 and the pack is rebuilt from tools when it expires.
@@ -18,20 +19,65 @@ from .sessions import ChatSession
 HOT_TTL_S = 6 * 3600
 LOCK_TTL_MS = 90_000
 RECENT_MESSAGES = 16
+QUEUE_MAX = 10  # messages waiting behind the running turn of one session (several tabs)
 
 # The lock's value is "<turn id>@<instance id>": the turn that holds it and the process running
 # that turn. Each process keeps a heartbeat key alive while it runs; a lock whose holder is not
 # running that turn (this process) or has no heartbeat (another one) is stale and may be taken
 # over at once — e.g. a lock brought back from the append-only file after a Redis restart, whose
-# release was lost while Redis was down, instead of `session_busy` until it expires.
+# release was lost while Redis was down, instead of waiting 90 s for it to expire.
 HEARTBEAT_TTL_MS = 15_000
-_TAKE_OVER = (
-    "if redis.call('get', KEYS[1]) == ARGV[1] then "
-    "return redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) end return false"
-)
 # Only the holder may extend or release the lock.
 _EXTEND = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+
+
+# Turns run one at a time, in the order their messages arrived. A message is pushed onto the
+# session's queue; when the lock is free the queue's head is popped and the lock taken for it, in
+# the same script, so a message is never stranded behind a lock that was released meanwhile.
+# Returns {"run", head entry} | {"queued", position} | {"full"} | {"dup", turn id} (a resend of a
+# message still waiting). KEYS: lock, queue. ARGV: entry, instance, lock TTL, max, client msg id.
+_ENQUEUE = """
+local items = redis.call('lrange', KEYS[2], 0, -1)
+if ARGV[5] ~= '' then
+  for _, raw in ipairs(items) do
+    local e = cjson.decode(raw)
+    if e['client_message_id'] == ARGV[5] then return {'dup', e['turn_id']} end
+  end
+end
+if redis.call('exists', KEYS[1]) == 1 then
+  if #items >= tonumber(ARGV[4]) then return {'full'} end
+  return {'queued', tostring(redis.call('rpush', KEYS[2], ARGV[1]))}
+end
+redis.call('rpush', KEYS[2], ARGV[1])
+local head = redis.call('lpop', KEYS[2])
+redis.call('set', KEYS[1], cjson.decode(head)['turn_id'] .. '@' .. ARGV[2], 'PX', ARGV[3])
+return {'run', head}
+"""
+# The lock passes from the value expected (the turn that ends, a stale holder, or '' for none)
+# to the queue's head, or is released when nothing waits. False: the lock is not as expected.
+# KEYS: lock, queue. ARGV: expected value, instance, lock TTL.
+_NEXT = """
+local current = redis.call('get', KEYS[1]) or ''
+if current ~= ARGV[1] then return false end
+local head = redis.call('lpop', KEYS[2])
+if not head then
+  if current ~= '' then redis.call('del', KEYS[1]) end
+  return ''
+end
+redis.call('set', KEYS[1], cjson.decode(head)['turn_id'] .. '@' .. ARGV[2], 'PX', ARGV[3])
+return head
+"""
+# A waiting message taken off the queue (cancelled before its turn started). KEYS: queue.
+_DROP = """
+for _, raw in ipairs(redis.call('lrange', KEYS[1], 0, -1)) do
+  if cjson.decode(raw)['turn_id'] == ARGV[1] then
+    redis.call('lrem', KEYS[1], 1, raw)
+    return raw
+  end
+end
+return false
+"""
 
 
 def _key(session_id: str, part: str) -> str:
@@ -47,15 +93,9 @@ class HotState:
         return f"{turn_id}@{self.instance}"
 
     # --- lock
-    async def acquire(self, session_id: str, turn_id: str) -> bool:
-        return bool(await self.redis.set(_key(session_id, "lock"), self._value(turn_id), nx=True, px=LOCK_TTL_MS))
-
     async def extend(self, session_id: str, turn_id: str) -> bool:
         key = _key(session_id, "lock")
         return bool(await self.redis.eval(_EXTEND, 1, key, self._value(turn_id), LOCK_TTL_MS))  # type: ignore[misc]
-
-    async def release(self, session_id: str, turn_id: str) -> None:
-        await self.redis.eval(_RELEASE, 1, _key(session_id, "lock"), self._value(turn_id))  # type: ignore[misc]
 
     async def holder(self, session_id: str) -> tuple[str, str | None, str] | None:
         """(turn id, instance id, raw value) of the lock, or None when it is free."""
@@ -69,11 +109,6 @@ class HotState:
     async def running_turn(self, session_id: str) -> str | None:
         held = await self.holder(session_id)
         return held[0] if held else None
-
-    async def take_over(self, session_id: str, stale: str, turn_id: str) -> bool:
-        """The lock for `turn_id`, only if it still holds the stale value seen."""
-        key = _key(session_id, "lock")
-        return bool(await self.redis.eval(_TAKE_OVER, 1, key, stale, self._value(turn_id), LOCK_TTL_MS))  # type: ignore[misc]
 
     async def beat(self) -> None:
         await self.redis.set(f"chat:instance:{self.instance}", "1", px=HEARTBEAT_TTL_MS)
@@ -99,30 +134,55 @@ class HotState:
 
     # --- the pack and the recent messages, in one round trip (the hot path before a model call)
     async def turn_inputs(self, session_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]] | None]:
-        _, pack, recent = await self._inputs(session_id, None)
-        return pack, recent
-
-    async def acquire_with_inputs(
-        self, session_id: str, turn_id: str
-    ) -> tuple[bool, dict[str, Any] | None, list[dict[str, Any]] | None]:
-        """Take the lock and read the turn's inputs in the same round trip."""
-        return await self._inputs(session_id, turn_id)
-
-    async def _inputs(
-        self, session_id: str, lock_for: str | None
-    ) -> tuple[bool, dict[str, Any] | None, list[dict[str, Any]] | None]:
         async with self.redis.pipeline(transaction=False) as pipe:
-            if lock_for is not None:
-                pipe.set(_key(session_id, "lock"), self._value(lock_for), nx=True, px=LOCK_TTL_MS)
-            pipe.get(_key(session_id, "pack"))
-            pipe.exists(_key(session_id, "recent"))
-            pipe.lrange(_key(session_id, "recent"), 0, -1)
+            _read_inputs(pipe, session_id)
+            return _inputs_of(await pipe.execute())
+
+    # --- the queue of messages waiting for the session's turn
+    async def admit(
+        self, session_id: str, entry: dict[str, Any]
+    ) -> tuple[str, Any, dict[str, Any] | None, list[dict[str, Any]] | None]:
+        """Queue a message and, when no turn runs, take the lock for the queue's head; the turn's
+        inputs are read in the same round trip. (outcome, payload, pack, recent): see _ENQUEUE."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.eval(
+                _ENQUEUE,
+                2,
+                _key(session_id, "lock"),
+                _key(session_id, "queue"),
+                json.dumps(entry),
+                self.instance,
+                LOCK_TTL_MS,
+                QUEUE_MAX,
+                entry.get("client_message_id") or "",
+            )
+            _read_inputs(pipe, session_id)
             results = await pipe.execute()
-        acquired = bool(results[0]) if lock_for is not None else False
-        pack_raw, exists, items = results[-3:]
-        pack = json.loads(pack_raw) if pack_raw else None
-        recent = [m for m in map(json.loads, items) if m.get("role") != "_empty"] if exists else None
-        return acquired, pack, recent
+        outcome, *rest = (_text(v) for v in results[0])
+        payload: Any = rest[0] if rest else None
+        if outcome == "run":
+            payload = json.loads(payload)
+        elif outcome == "queued":
+            payload = int(payload)
+        pack, recent = _inputs_of(results[1:])
+        return outcome, payload, pack, recent
+
+    async def advance(self, session_id: str, expected: str) -> dict[str, Any] | None:
+        """Pass the lock from `expected` to the next waiting message (returned), or release it."""
+        raw = await self.redis.eval(  # type: ignore[misc]
+            _NEXT, 2, _key(session_id, "lock"), _key(session_id, "queue"), expected, self.instance, LOCK_TTL_MS
+        )
+        return json.loads(raw) if raw else None
+
+    async def drop_queued(self, session_id: str, turn_id: str) -> dict[str, Any] | None:
+        raw = await self.redis.eval(_DROP, 1, _key(session_id, "queue"), turn_id)  # type: ignore[misc]
+        return json.loads(raw) if raw else None
+
+    async def queued(self, session_id: str) -> list[dict[str, Any]]:
+        return [json.loads(raw) for raw in await self.redis.lrange(_key(session_id, "queue"), 0, -1)]
+
+    def value_of(self, turn_id: str) -> str:
+        return self._value(turn_id)
 
     async def put_recent(self, session_id: str, messages: list[dict[str, Any]]) -> None:
         """Replace the recent list (rebuilt from the transcript after each turn, so replicas that
@@ -132,11 +192,17 @@ class HotState:
             await pipe.execute()
 
     async def finish_turn(
-        self, session_id: str, turn_id: str, messages: list[dict[str, Any]] | None, session: ChatSession | None
-    ) -> None:
+        self,
+        session_id: str,
+        turn_id: str,
+        messages: list[dict[str, Any]] | None,
+        session: ChatSession | None,
+        *,
+        advance: bool = True,
+    ) -> dict[str, Any] | None:
         """The end of a turn in one round trip: the new recent messages and session record (or,
-        for a turn that was not stored, no cached history), then the lock released (only if this
-        turn still holds it)."""
+        for a turn that was not stored, no cached history), then the lock passed to the next
+        waiting message (returned) or released — only if this turn still holds it."""
         async with self.redis.pipeline(transaction=True) as pipe:
             if messages is not None:
                 _queue_recent(pipe, session_id, messages)
@@ -144,8 +210,13 @@ class HotState:
                 pipe.delete(_key(session_id, "recent"))
             if session is not None:
                 pipe.set(_key(session.id, "meta"), json.dumps(session.to_json()), ex=HOT_TTL_S)
-            pipe.eval(_RELEASE, 1, _key(session_id, "lock"), self._value(turn_id))
-            await pipe.execute()
+            lock, queue = _key(session_id, "lock"), _key(session_id, "queue")
+            if advance:
+                pipe.eval(_NEXT, 2, lock, queue, self._value(turn_id), self.instance, LOCK_TTL_MS)
+            else:  # shutting down: what waits is left for a live process
+                pipe.eval(_RELEASE, 1, lock, self._value(turn_id))
+            raw = (await pipe.execute())[-1]
+        return json.loads(raw) if advance and raw else None
 
 
 def _queue_recent(pipe: Any, session_id: str, messages: list[dict[str, Any]]) -> None:
@@ -156,3 +227,20 @@ def _queue_recent(pipe: Any, session_id: str, messages: list[dict[str, Any]]) ->
     else:  # Redis has no empty lists: a marker says "known empty", not "not cached"
         pipe.rpush(key, json.dumps({"role": "_empty"}))
     pipe.expire(key, HOT_TTL_S)
+
+
+def _read_inputs(pipe: Any, session_id: str) -> None:
+    pipe.get(_key(session_id, "pack"))
+    pipe.exists(_key(session_id, "recent"))
+    pipe.lrange(_key(session_id, "recent"), 0, -1)
+
+
+def _inputs_of(results: list[Any]) -> tuple[dict[str, Any] | None, list[dict[str, Any]] | None]:
+    pack_raw, exists, items = results[-3:]
+    pack = json.loads(pack_raw) if pack_raw else None
+    recent = [m for m in map(json.loads, items) if m.get("role") != "_empty"] if exists else None
+    return pack, recent
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,10 +1,12 @@
 """The chat service of one process: sessions, turn submission and the turns it runs.
 
-A turn: validate → take the session lock (Redis) → store the user message (Postgres; a resent
-client_message_id stops here) → run the agent loop, or the offline answerer, as a task owned by
-the service (a client that disconnects does not stop it) → store the answer, complete or not →
-release the lock → publish the terminal event. Every event goes through the hub, so every
-connection of the session, on any replica, sees the same turn.
+A turn: validate → queue the message and, when no turn of the session runs, take the session
+lock for the queue's head (one Redis script; a message sent meanwhile waits its turn: several
+tabs, typing ahead) → store the user message (Postgres; a resent client_message_id stops here) →
+run the agent loop, or the offline answerer, as a task owned by the service (a client that
+disconnects does not stop it) → store the answer, complete or not → pass the lock to the next
+waiting message or release it → publish the terminal event. Every event goes through the hub,
+so every connection of the session, on any replica, sees the same turn.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from ..agent.events import (
     ErrorEvent,
     Event,
     Message,
+    TurnQueued,
     TurnStarted,
+    Usage,
 )
 from ..agent.grounding import Fact, Grounding, facts_from_tool, has_digits
 from ..agent.loop import AgentLoop, TurnState
@@ -45,7 +49,7 @@ from ..runtime import Runtime
 from ..uploads import claim_upload
 from . import offline
 from .fanout import Hub
-from .hot_state import HEARTBEAT_TTL_MS, LOCK_TTL_MS, RECENT_MESSAGES, HotState
+from .hot_state import HEARTBEAT_TTL_MS, LOCK_TTL_MS, QUEUE_MAX, RECENT_MESSAGES, HotState
 from .offer import LEAN_AT_TOOLS, offered_tools
 from .revision import Checked, check_answer
 from .sessions import SESSION_TTL, ChatSession, Scope, new_message_id, new_session_id, new_turn_id
@@ -54,13 +58,14 @@ from .transcripts import TranscriptStore, public_message
 log = logging.getLogger("infrazen_agent.chat")
 
 TURN_TIMEOUT_S = 180.0
+WATCH_EVERY_S = 1.0  # how often waiting messages check that their lock's holder is alive
 FACTS_CACHE_SIZE = 1000
 HISTORY_IN_READY = 50
 _IMAGE_REF = re.compile(r"\[image:(up_[A-Za-z0-9_-]{16,64})\]")
 
 
 class SessionBusy(Conflict):
-    """Another turn of this session is running (one at a time): retry when it ends."""
+    """QUEUE_MAX messages already wait behind this session's running turn: retry later."""
 
     code = "session_busy"
     retryable = True
@@ -108,6 +113,9 @@ class ChatService:
         self._facts_cache: OrderedDict[str, list[Fact]] = OrderedDict()
         self._heartbeat: asyncio.Task[None] | None = None
         self._holding: set[str] = set()  # turn ids whose session lock this process holds
+        self._watching: dict[str, asyncio.Task[None]] = {}  # sessions with messages waiting here
+        self._closing = False
+        self._background: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         await self.hub.start()
@@ -123,26 +131,24 @@ class ChatService:
             except Exception:  # noqa: BLE001 - Redis away: the next beat tries again
                 log.warning("chat heartbeat failed")
 
-    async def _take_stale_lock(self, session_id: str, turn_id: str) -> bool:
-        """The session's lock when its holder cannot be running that turn any more: this process
-        and the turn is not running here, or another process with no heartbeat."""
-        held = await self.hot.holder(session_id)
+    async def _stale(self, held: tuple[str, str | None, str] | None) -> bool:
+        """Whether the lock's holder cannot be running its turn any more: this process and the
+        turn is not running here, or another process with no heartbeat."""
         if held is None:
-            return await self.hot.acquire(session_id, turn_id)  # freed (or expired) meanwhile
-        turn, instance, raw = held
+            return True
+        turn, instance, _ = held
         if instance is None:
             return False  # an older format: wait for its expiry
-        running_here = turn in self._holding
-        mine = instance == self.hot.instance
-        stale = (mine and not running_here) or (not mine and not await self.hot.alive(instance))
-        if stale and await self.hot.take_over(session_id, raw, turn_id):
-            log.warning("stale turn lock taken over", extra={"session_id": session_id, "stale_turn": turn})
-            return True
-        return False
+        if instance == self.hot.instance:
+            return turn not in self._holding
+        return not await self.hot.alive(instance)
 
     async def aclose(self) -> None:
+        self._closing = True  # turns that end now leave what waits to a live process
         if self._heartbeat is not None:
             self._heartbeat.cancel()
+        for watcher in self._watching.values():
+            watcher.cancel()
         # Shutdown: running turns are stored as cancelled, never dropped.
         for running in list(self._running.values()):
             running.request_cancel()
@@ -217,6 +223,18 @@ class ChatService:
     async def running_turn(self, session: ChatSession) -> str | None:
         return await self.hot.running_turn(session.id)
 
+    async def waiting(self, session: ChatSession) -> list[dict[str, Any]]:
+        """The messages waiting behind the running turn, oldest first."""
+        return [
+            {
+                "turn_id": e["turn_id"],
+                "content": e["content"],
+                "client_message_id": e.get("client_message_id"),
+                "attachments": e.get("images") or [],
+            }
+            for e in await self.hot.queued(session.id)
+        ]
+
     # --- turns
     async def submit(
         self, principal: Principal, session: ChatSession, msg: ClientMessage, *, request_id: str | None = None
@@ -234,17 +252,65 @@ class ChatService:
             # the tenant's own, or a quarantined upload this turn claims; 404 otherwise
             await claim_upload(self.runtime, principal, upload_id)
         turn_id = new_turn_id()
-        acquired, pack, recent = await self.hot.acquire_with_inputs(session.id, turn_id)
-        if not acquired:
-            acquired = await self._take_stale_lock(session.id, turn_id)
-        if acquired:
-            self._holding.add(turn_id)
-        if not acquired:
-            if msg.client_message_id:
-                existing = await self._existing_turn(session, msg.client_message_id)
-                if existing is not None:
-                    return existing
-            raise SessionBusy("another answer is still being written in this session; wait for it or cancel it")
+        entry: dict[str, Any] = {
+            "turn_id": turn_id,
+            "content": content,
+            "images": images,
+            "client_message_id": msg.client_message_id,
+            "request_id": request_id,
+            "principal": _principal_json(principal),
+        }
+        outcome, payload, pack, recent = await self.hot.admit(session.id, entry)
+        if outcome == "dup":  # a resend of a message still waiting: its events are on the way
+            return Submitted(payload, started=False)
+        if outcome != "run" and msg.client_message_id:
+            try:
+                existing = await self._existing_turn(session, msg.client_message_id)  # running or answered
+            except Exception as exc:
+                if not is_dependency_error(exc):
+                    await self.hot.drop_queued(session.id, turn_id)
+                    raise
+                existing = None  # Postgres away: a resend is recognised when its turn starts
+            if existing is not None:
+                if outcome == "queued":
+                    await self.hot.drop_queued(session.id, turn_id)
+                return existing
+        if outcome == "full":
+            raise SessionBusy(f"{QUEUE_MAX} messages already wait for an answer in this session; send this one later")
+        if outcome == "run":
+            head: dict[str, Any] = payload
+            if head["turn_id"] == turn_id:
+                return await self._start(principal, session, entry, pack, recent)
+            self._spawn(session, head)  # older messages left waiting go first; this one is queued
+            payload = len(await self.hot.queued(session.id))
+        self.hub.publish(
+            session.id,
+            Envelope.of(
+                TurnQueued(
+                    turn_id=turn_id,
+                    content=content,
+                    position=payload,
+                    client_message_id=msg.client_message_id,
+                    attachments=images,
+                )
+            ),
+        )
+        await self._unblock(session)
+        return Submitted(turn_id, started=True)
+
+    async def _start(
+        self,
+        principal: Principal,
+        session: ChatSession,
+        entry: dict[str, Any],
+        pack: dict[str, Any] | None,
+        recent: list[dict[str, Any]] | None,
+    ) -> Submitted:
+        """Store the user message of the turn whose lock this process holds, and run the turn.
+        A resend of a stored message (client_message_id) is that message's turn instead."""
+        turn_id, content, images = entry["turn_id"], entry["content"], entry["images"]
+        client_message_id = entry.get("client_message_id")
+        self._holding.add(turn_id)
         try:
             message_id = new_message_id()
             stored = await self.transcripts.add_user_message(
@@ -252,18 +318,18 @@ class ChatService:
                 message_id=message_id,
                 turn_id=turn_id,
                 content=content,
-                client_message_id=msg.client_message_id,
+                client_message_id=client_message_id,
                 attachments=images,
             )
         except BaseException:
-            await self.hot.release(session.id, turn_id)
             self._holding.discard(turn_id)
+            await self._advance(session, turn_id)
             raise
         if not stored:
-            await self.hot.release(session.id, turn_id)
             self._holding.discard(turn_id)
-            assert msg.client_message_id is not None
-            existing = await self._existing_turn(session, msg.client_message_id)
+            await self._advance(session, turn_id)
+            assert client_message_id is not None  # only a resend is not stored
+            existing = await self._existing_turn(session, client_message_id)
             if existing is None:  # pragma: no cover - the row exists: the insert just said so
                 raise Conflict("duplicate message")
             return existing
@@ -271,19 +337,87 @@ class ChatService:
             turn_id=turn_id,
             message_id=message_id,
             content=content,
-            client_message_id=msg.client_message_id,
+            client_message_id=client_message_id,
             attachments=images,
         )
         self.hub.publish(session.id, Envelope.of(started))
         task = asyncio.create_task(
             self._run_turn(
-                principal, session, turn_id, content, images, msg.client_message_id, request_id, pack, recent
+                principal, session, turn_id, content, images, client_message_id, entry.get("request_id"), pack, recent
             ),
             name=f"chat-turn-{turn_id}",
         )
         self._running[session.id] = _Running(task, turn_id)
         task.add_done_callback(lambda _t: self._forget(session.id, turn_id))
         return Submitted(turn_id, started=True)
+
+    async def _advance(self, session: ChatSession, turn_id: str) -> None:
+        """The lock of a turn that ends here passes to the next waiting message (or is freed)."""
+        try:
+            nxt = await self.hot.advance(session.id, self.hot.value_of(turn_id))
+        except Exception:  # the lock's TTL covers it; a waiting message is taken up by a watcher
+            log.warning("session lock not passed on", exc_info=True, extra={"turn_id": turn_id})
+            return
+        if nxt is not None:
+            self._spawn(session, nxt)
+
+    def _spawn(self, session: ChatSession, entry: dict[str, Any]) -> None:
+        """Run a waiting message whose lock this process has just been given."""
+        if self._closing:
+            return  # its lock expires with this process's heartbeat; a live process takes it up
+        self._holding.add(entry["turn_id"])
+        task = asyncio.create_task(self._start_waiting(session, entry), name=f"chat-queued-{entry['turn_id']}")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _start_waiting(self, session: ChatSession, entry: dict[str, Any]) -> None:
+        turn_id = entry["turn_id"]
+        try:
+            pack, recent = await self.hot.turn_inputs(session.id)
+            current = await self.hot.get_session(session.id) or session
+            submitted = await self._start(_principal_of(entry["principal"]), current, entry, pack, recent)
+            for env in submitted.replay:  # a resend of a message already answered: its answer again
+                self.hub.publish(session.id, env)
+        except Exception as exc:  # the message could not be taken up: its turn ends with an error
+            log.warning("a waiting message could not start", exc_info=True, extra={"turn_id": turn_id})
+            error = exc if isinstance(exc, AgentError) else Unavailable("the answer could not be started")
+            self.hub.publish(
+                session.id,
+                Envelope.of(ErrorEvent(turn_id=turn_id, code=error.code, message=error.message, retryable=True)),
+            )
+            if turn_id in self._holding:  # failed before _start passed the lock on
+                self._holding.discard(turn_id)
+                await self._advance(session, turn_id)
+
+    async def _unblock(self, session: ChatSession) -> None:
+        """Messages wait here for a lock whose holder may die: take the lock over when it is stale
+        (now, or later while they wait), so that they are answered, not stranded."""
+        if session.id in self._watching:
+            return
+        task = asyncio.create_task(self._watch(session), name=f"chat-watch-{session.id}")
+        self._watching[session.id] = task
+        task.add_done_callback(lambda _t: self._watching.pop(session.id, None))
+
+    async def _watch(self, session: ChatSession) -> None:
+        delay = 0.0
+        while not self._closing:
+            await asyncio.sleep(delay)
+            delay = WATCH_EVERY_S
+            try:
+                if not await self.hot.queued(session.id):
+                    return
+                held = await self.hot.holder(session.id)
+                if not await self._stale(held):
+                    continue
+                nxt = await self.hot.advance(session.id, held[2] if held else "")
+            except Exception:
+                log.debug("waiting messages not checked", exc_info=True)
+                continue
+            if nxt is not None:
+                if held is not None:
+                    log.warning("stale turn lock taken over", extra={"session_id": session.id, "stale_turn": held[0]})
+                self._spawn(session, nxt)
+                return
 
     def _forget(self, session_id: str, turn_id: str) -> None:
         self._holding.discard(turn_id)
@@ -320,6 +454,25 @@ class ChatService:
         return await decide(self.runtime, principal, action_id, approve)
 
     async def cancel(self, session: ChatSession, turn_id: str | None = None) -> None:
+        """Cancel the running turn (or the one named); a waiting message named is taken off the
+        queue and its turn ends cancelled, never stored."""
+        if turn_id is not None:
+            dropped = await self.hot.drop_queued(session.id, turn_id)
+            if dropped is not None:
+                cancelled = Message(
+                    turn_id=turn_id,
+                    message_id=new_message_id(),
+                    content="",
+                    status="cancelled",
+                    incomplete=True,
+                    usage=Usage(),
+                    model="",
+                    mode="offline" if get_gateway(self.runtime).mode == "offline" else "online",
+                    grounding={},
+                    client_message_id=dropped.get("client_message_id"),
+                )
+                self.hub.publish(session.id, Envelope.of(cancelled))
+                return
         await self.hub.control(session.id, {"cmd": "cancel", "turn_id": turn_id})
 
     async def _on_control(self, session_id: str, command: dict[str, Any]) -> None:
@@ -330,9 +483,10 @@ class ChatService:
             running.request_cancel()
 
     async def wait_idle(self) -> None:
-        """Wait for this process's running turns (tests and graceful shutdown)."""
-        while self._running:
-            await asyncio.gather(*(r.task for r in list(self._running.values())), return_exceptions=True)
+        """Wait for this process's running and starting turns (tests and graceful shutdown)."""
+        while self._running or self._background:
+            tasks = [*(r.task for r in self._running.values()), *self._background]
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     # --- one turn
     async def _run_turn(
@@ -531,6 +685,7 @@ class ChatService:
         message_id = new_message_id()
         extended = replace(session, expires_at=datetime.now(UTC) + SESSION_TTL)  # sliding expiry
         new_recent: list[dict[str, Any]] | None = None
+        nxt: dict[str, Any] | None = None
         final = Message(
             turn_id=turn_id,
             message_id=message_id,
@@ -584,10 +739,12 @@ class ChatService:
                 )
         finally:  # also when cancelled mid-store: the session must not stay locked
             try:
+                advance = not self._closing
                 if new_recent is None:
-                    await self.hot.finish_turn(session.id, turn_id, None, None)
+                    nxt = await self.hot.finish_turn(session.id, turn_id, None, None, advance=advance)
                 else:
-                    await self.hot.finish_turn(session.id, turn_id, new_recent[-RECENT_MESSAGES:], extended)
+                    recent_now = new_recent[-RECENT_MESSAGES:]
+                    nxt = await self.hot.finish_turn(session.id, turn_id, recent_now, extended, advance=advance)
             except Exception:  # the lock's TTL covers a failed release; history is rebuilt from Postgres
                 log.warning("hot state not updated after the turn", exc_info=True, extra={"turn_id": turn_id})
         if status == "failed":
@@ -602,6 +759,8 @@ class ChatService:
             )
         else:
             announce()
+        if nxt is not None:  # the next waiting message's turn, after this one's terminal event
+            self._spawn(extended if new_recent is not None else session, nxt)
 
     async def _store_durably(
         self, session_id: str, turn_id: str, store: Callable[[], Awaitable[None]], on_delay: Callable[[], None]
@@ -691,6 +850,29 @@ def _meta(principal: Principal, session: ChatSession, turn_id: str, request_id: 
         turn_id=turn_id,
         request_id=request_id,
         redactor=Redactor(),
+    )
+
+
+def _principal_json(principal: Principal) -> dict[str, Any]:
+    """What a waiting message keeps of its sender, for whichever replica takes it up."""
+    return {
+        "user_id": principal.user_id,
+        "tenant_id": principal.tenant_id,
+        "roles": list(principal.roles),
+        "demo": principal.demo,
+        "scope": principal.scope,
+        "expires_at": principal.expires_at,
+    }
+
+
+def _principal_of(data: dict[str, Any]) -> Principal:
+    return Principal(
+        user_id=data["user_id"],
+        tenant_id=data["tenant_id"],
+        roles=tuple(data["roles"]),
+        demo=bool(data["demo"]),
+        scope=data.get("scope") or {},
+        expires_at=data.get("expires_at"),
     )
 
 

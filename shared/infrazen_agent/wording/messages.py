@@ -24,8 +24,8 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     # Errors by code, for the InfraZen client (it shows the text of an assistant frame).
     "error.session_busy": {
-        "ru": "Предыдущий ответ ещё готовится. Дождитесь его и отправьте вопрос снова.",
-        "en": "The previous answer is still being written. Wait for it, then send your question again.",
+        "ru": "В очереди этого чата уже 10 вопросов. Дождитесь ответов и отправьте вопрос снова.",
+        "en": "Ten questions already wait in this chat. Wait for their answers, then send your question again.",
     },
     "error.rate_limited": {
         "ru": "Слишком много запросов подряд. Подождите минуту и повторите.",
