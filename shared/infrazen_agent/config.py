@@ -6,6 +6,7 @@ Secret files live under `/var/openfaas/secrets/<lower-case key>` (override: AGEN
 
 from __future__ import annotations
 
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -118,6 +119,10 @@ class Settings(BaseSettings):
     # Personal data and secrets replaced by placeholders before any model sees them (guard/pii.py).
     guard_pii_redaction: bool = True
     user_messages_per_minute: int = 20  # chat messages a user may send, counted before they are stored
+    # Tool calls per user in a sliding window (guard/rate.py): "<role>:<tool>", "<tool>",
+    # "<role>:*", "*" → calls per TOOL_RATE_WINDOW_S; a chat turn or a text is one admission.
+    tool_rate_limits: Annotated[dict[str, int], NoDecode] = Field(default_factory=lambda: {"*": 60})
+    tool_rate_window_s: int = Field(default=60, ge=1, le=3600)
     transcript_retry_s: float = 300.0  # a streamed answer is stored with retries this long while Postgres is away
 
     # --- action tools (proposed by the model, run after the user confirms)
@@ -137,6 +142,28 @@ class Settings(BaseSettings):
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("tool_rate_limits", mode="before")
+    @classmethod
+    def _rate_limits(cls, value: object) -> object:
+        """JSON ({"*": 60, "analyst:*": 120}) or "key=limit" pairs ("*=60,search_pricing=30")."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("{"):
+                value = json.loads(text)
+            else:
+                pairs = [item.split("=", 1) for item in text.split(",") if item.strip()]
+                if any(len(p) != 2 for p in pairs):
+                    raise ValueError('use "key=limit" pairs separated by commas, or a JSON object')
+                value = {k.strip(): v.strip() for k, v in pairs}
+        if isinstance(value, dict):
+            from .auth import ROLES
+
+            for key in value:
+                role, sep, tool = str(key).rpartition(":")
+                if (sep and role not in ROLES) or not tool:
+                    raise ValueError(f"{key!r}: a key is <tool>, *, or <role>:<tool> with a role of {', '.join(ROLES)}")
         return value
 
     # --- derived values

@@ -57,7 +57,7 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
 @pytest.fixture
 def registry() -> ToolRegistry:
     reg = ToolRegistry()
-    reg.register(Tool("echo", 1, "Echo v1.", EchoIn, EchoOut, echo, rate_per_minute=3, max_output_chars=2000))
+    reg.register(Tool("echo", 1, "Echo v1.", EchoIn, EchoOut, echo, rate_limit=3, max_output_chars=2000))
     reg.register(Tool("echo", 2, "Echo v2.", EchoIn, EchoOut, echo, prompt="Use sparingly.", max_output_chars=2000))
     reg.register(Tool("slow", 1, "Slow.", EchoIn, EchoOut, slow, timeout_s=0.2))
     reg.register(Tool("broken", 1, "Broken.", EchoIn, EchoOut, broken))

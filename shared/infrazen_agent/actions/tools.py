@@ -102,7 +102,7 @@ TOOLS = (
         draft_change_plan,
         scope="action",
         required_role="analyst",
-        rate_per_minute=10,
+        rate_limit=10,
     ),
     Tool(
         "create_ticket",
@@ -114,6 +114,6 @@ TOOLS = (
         create_ticket,
         scope="action",
         required_role="analyst",
-        rate_per_minute=10,
+        rate_limit=10,
     ),
 )

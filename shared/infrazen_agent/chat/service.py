@@ -44,6 +44,7 @@ from ..auth import Principal
 from ..errors import AgentError, Conflict, InvalidInput, NotFound, RateLimited, Unavailable, is_dependency_error
 from ..guard.admission import admit_message
 from ..guard.pii import Redactor
+from ..guard.rate import admit_request
 from ..llm import CallMeta, get_gateway, image_part, user_message
 from ..runtime import Runtime
 from ..uploads import claim_upload
@@ -178,6 +179,7 @@ class ChatService:
                 existing = await self._extend(existing)
                 pack = await self.hot.get_pack(existing.id) or await self._build_pack(principal, existing, request_id)
                 return existing, pack
+        await admit_request(self.runtime, principal, "chat_session")  # the pack's tool calls count as one
         session = ChatSession(
             id=new_session_id(),
             tenant_id=principal.tenant_id,
@@ -626,6 +628,7 @@ class ChatService:
             session_id=session.id,
             turn_id=turn_id,
             allowed_tools=frozenset(allowed),
+            admitted=True,  # the turn was admitted as one message (admit_message)
         )
         language = detect_language(content)
         gateway = get_gateway(self.runtime)

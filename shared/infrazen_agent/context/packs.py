@@ -356,8 +356,13 @@ async def build_pack(
     from ..tools import ToolContext, get_registry
 
     registry = get_registry()
+    # Admitted as a whole: by the session's start (chat_session) or the turn that rebuilds it.
     ctx = ToolContext(
-        runtime=runtime, principal=principal, request_id=request_id, session_id=getattr(session, "id", None)
+        runtime=runtime,
+        principal=principal,
+        request_id=request_id,
+        session_id=getattr(session, "id", None),
+        admitted=True,
     )
     today = datetime.now(UTC)
     known = session_known(session.recommendation_id, session.time_range)

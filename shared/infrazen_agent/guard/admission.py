@@ -9,20 +9,18 @@ import time
 from ..auth import Principal
 from ..errors import RateLimited
 from ..runtime import Runtime
+from .rate import take
 
 
 async def admit_message(runtime: Runtime, principal: Principal) -> None:
+    """One chat message (one turn: its tool calls are not counted again), sliding window of 60 s."""
     limit = runtime.settings.user_messages_per_minute
     if limit <= 0:
         return
-    now = time.time()
-    key = f"rl:msg:{principal.tenant_id}:{principal.user_id}:{int(now // 60)}"
-    pipe = runtime.redis.pipeline(transaction=False)
-    pipe.incr(key)
-    pipe.expire(key, 61)
-    count, _ = await pipe.execute()
-    if int(count) > limit:
-        retry = str(max(1, int(60 - now % 60)))
+    counter = f"msg:{principal.tenant_id}:{principal.user_id}"
+    (decision,) = await take(runtime.redis, [(counter, limit)], 60)
+    if not decision.admitted:
+        retry = str(decision.retry_after_s)
         raise RateLimited(f"more than {limit} messages a minute; retry in {retry} s", headers={"Retry-After": retry})
 
 

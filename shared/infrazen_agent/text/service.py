@@ -12,6 +12,7 @@ from typing import Any
 from ..agent.grounding import FactIndex, Grounding, trace
 from ..auth import Principal
 from ..errors import AgentError
+from ..guard.rate import admit_request
 from ..runtime import Runtime
 from ..tools.registry import AuditWrites, ToolContext
 from . import cache
@@ -192,7 +193,8 @@ async def generate_json(
     # The tool calls' audit rows are written while the text is rendered and the model writes,
     # and are all in the table before this answers (or raises).
     audits = AuditWrites()
-    ctx = ToolContext(runtime=runtime, principal=principal, request_id=request_id, audits=audits)
+    # One admission per text that is not served from the cache (guard/rate.py), not one per tool call.
+    ctx = ToolContext(runtime=runtime, principal=principal, request_id=request_id, audits=audits, admitted=True)
     try:
         return await _generate(runtime, principal, req, ctx)
     finally:
@@ -216,6 +218,7 @@ async def _generate(runtime: Runtime, principal: Principal, req: TextRequest, ct
     key = cache.cache_key(principal, req, lang, f"{version}:{mode}") if version else None
     if key and (hit := await cache.load(runtime, key)):
         return hit
+    await admit_request(runtime, principal, "recommendation_text")
     if req.recommendation_id is not None:
         facts = await from_recommendation(ctx, req.recommendation_id, stamp.subject if stamp else None)
     else:

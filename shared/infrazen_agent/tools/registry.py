@@ -49,6 +49,9 @@ class ToolContext:
     audits: AuditWrites | None = None
     # Point reads shared by the calls of one batch; set by `call_many` only, fresh per batch.
     reads: SharedReads | None = None
+    # The request was admitted once as a whole (a chat turn, a recommendation text): its tool
+    # calls are not counted against the per-tool limits again.
+    admitted: bool = False
 
 
 class AuditWrites:
@@ -91,7 +94,7 @@ class Tool:
     prompt: str | None = None
     scope: Literal["read", "action"] = "read"
     required_role: str = "viewer"
-    rate_per_minute: int = 60
+    rate_limit: int | None = None  # None: TOOL_RATE_LIMITS decides (guard/rate.py)
     timeout_s: float = 10.0
     max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS
 
@@ -114,7 +117,7 @@ class Tool:
             "prompt": self.prompt,
             "scope": self.scope,
             "required_role": self.required_role,
-            "rate_limit_per_minute": self.rate_per_minute,
+            "rate_limit_per_window": self.rate_limit,  # None: the configured limit
             "timeout_s": self.timeout_s,
             "max_output_chars": self.max_output_chars,
             "input_schema": self.input_schema(),
@@ -335,30 +338,28 @@ def _check_scope(tool: Tool, ctx: ToolContext) -> None:
 
 # INCR + EXPIRE of each key, atomically, in one round trip with one reply (a MULTI/EXEC pipeline
 # costs a reply per command; this is ~2x cheaper for a batch of four). A key given twice counts twice.
-_RATE_LUA = """
-local counts = {}
-for i, key in ipairs(KEYS) do
-  counts[i] = redis.call('INCR', key)
-  redis.call('EXPIRE', key, ARGV[1])
-end
-return counts
-"""
 
 
 async def _rate_limit(admitted: Sequence[_Pending], ctx: ToolContext) -> None:
-    """Count each call against its per-user, per-tool limit, the whole batch in one round trip; two
-    calls of one tool count twice, in order, as two separate calls would."""
-    if not admitted:
+    """Count each call against its per-user, per-tool limit (sliding window, guard/rate.py), the
+    whole batch in one round trip; two calls of one tool count twice, in order, as two separate
+    calls would. A request admitted as a whole (`ctx.admitted`) is not counted again."""
+    if not admitted or ctx.admitted:
         return
-    p = ctx.principal
-    window = int(time.time() // 60)
+    from ..guard.rate import take, tool_limit, top_role
+
+    p, settings = ctx.principal, ctx.runtime.settings
+    role = top_role(p)
     tools: list[Tool] = []
     for call in admitted:
         assert call.tool is not None  # admitted: the tool exists
         tools.append(call.tool)
-    keys = [f"rl:tool:{p.tenant_id}:{p.user_id}:{tool.name}:{window}" for tool in tools]
+    names = [
+        (f"tool:{p.tenant_id}:{p.user_id}:{t.name}", tool_limit(settings.tool_rate_limits, t.name, role, t.rate_limit))
+        for t in tools
+    ]
     try:
-        counts = await ctx.runtime.redis.register_script(_RATE_LUA)(keys=keys, args=[61])
+        decisions = await take(ctx.runtime.redis, names, settings.tool_rate_window_s)
     except Exception as exc:
         away = is_dependency_error(exc)  # Redis away: retryable, not a bug
         log.log(
@@ -375,9 +376,12 @@ async def _rate_limit(admitted: Sequence[_Pending], ctx: ToolContext) -> None:
         for call in admitted:
             call.result = _failure(call.tool, call.name, code, message)
         return
-    for call, tool, count in zip(admitted, tools, counts, strict=True):
-        if int(count) > tool.rate_per_minute:
-            limited = RateLimited(f"{tool.name}: more than {tool.rate_per_minute} calls a minute; retry shortly")
+    window = settings.tool_rate_window_s
+    for call, tool, decision in zip(admitted, tools, decisions, strict=True):
+        if not decision.admitted:
+            limited = RateLimited(
+                f"{tool.name}: more than {decision.limit} calls in {window} s; retry in {decision.retry_after_s} s"
+            )
             call.result = _failure(tool, call.name, error_code(limited), limited.message)
 
 
