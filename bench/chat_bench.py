@@ -46,7 +46,7 @@ from infrazen_agent.config import Settings
 from infrazen_agent.data.loader import seed_database
 from infrazen_agent.db import migrate
 from infrazen_agent.embedded import EmbeddedPostgres, EmbeddedRedis
-from tests.support.llm_server import Reply, ScriptedLLMServer
+from tests.support.llm_server import Reply, ScriptedLLMServer, ScriptedToolCall
 from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +63,10 @@ class TimedLLMServer(ScriptedLLMServer):
     def __init__(self) -> None:
         super().__init__()
         self.sent: dict[str, list[tuple[int, float]]] = defaultdict(list)  # key -> (chars, t)
+        # Tool-round mode: a request that does not follow a tool result gets this tool call first.
+        self.tool_call: Reply | None = None
         self.app.add_route("/_bench/reply", self._set_reply, methods=["POST"])
+        self.app.add_route("/_bench/tool_round", self._set_tool_round, methods=["POST"])
         self.app.add_route("/_bench/sent", self._get_sent, methods=["GET"])
 
     async def _set_reply(self, request: Request) -> Response:
@@ -74,6 +77,21 @@ class TimedLLMServer(ScriptedLLMServer):
         else:
             self.script(reply)
         return JSONResponse({})
+
+    async def _set_tool_round(self, request: Request) -> Response:
+        body = await request.json()
+        if body.get("tool"):
+            call = ScriptedToolCall(name=body["tool"], arguments=json.dumps(body.get("arguments") or {}))
+            self.tool_call = Reply(tool_calls=[call], delay_first_token_s=float(body.get("delay_s") or 0))
+        else:
+            self.tool_call = None
+        return JSONResponse({})
+
+    def _reply_for(self, body: dict[str, Any]) -> Reply:
+        messages = body.get("messages") or [{}]
+        if self.tool_call is not None and messages[-1].get("role") != "tool":
+            return self.tool_call
+        return super()._reply_for(body)
 
     async def _get_sent(self, _: Request) -> Response:
         return JSONResponse(self.sent)
@@ -129,6 +147,11 @@ class RemoteLLM:
     def set_default(self, reply: Reply) -> None:
         self._reply(reply, default=True)
 
+    def tool_round(self, tool: str | None, arguments: dict[str, Any] | None = None, delay_s: float = 0.0) -> None:
+        """Every answer starts with one call of `tool` (None: no tool round)."""
+        body = {"tool": tool, "arguments": arguments, "delay_s": delay_s}
+        httpx.post(f"{self.base}/_bench/tool_round", json=body).raise_for_status()
+
     def sent(self) -> dict[str, list[tuple[int, float]]]:
         result: dict[str, list[tuple[int, float]]] = httpx.get(f"{self.base}/_bench/sent", timeout=30).json()
         return result
@@ -136,6 +159,13 @@ class RemoteLLM:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=30)
+
+
+def _pieces(chunks: int) -> str:
+    """An answer of `chunks` 9-character pieces with no digits: the grounding checker has no
+    figure to question, so what is measured is streaming, not a corrective re-ask."""
+    letters = "абвгдежзиклмнопрстуфхцчшэюя"
+    return "".join(f"часть{letters[i // 27 % 27]}{letters[i % 27]}{letters[i // 729 % 27]} " for i in range(chunks))
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -154,17 +184,43 @@ def _stats(values: list[float]) -> dict[str, float]:
     }
 
 
-def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _tree(pid: int) -> list[int]:
+    """The process and its descendants (the workers of `serve --workers`)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    found, frontier = [pid], [pid]
+    while frontier:
+        frontier = [child for child, parent in parents.items() if parent in frontier]
+        found += frontier
+    return found
+
+
+def _cpu_s(pid: int, tree: bool = True) -> float:
+    """User + system CPU seconds of a process (and its descendants) so far."""
+    total = 0.0
+    for p in _tree(pid) if tree else [pid]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
+    """Resident memory of a process and its descendants (each worker counted whole)."""
+    total = 0
+    for p in _tree(pid):
+        try:
+            lines = Path(f"/proc/{p}/status").read_text().splitlines()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in lines if line.startswith("VmRSS:")), 0)
+    return total
 
 
 class Bench:
@@ -213,7 +269,10 @@ class Bench:
             "AGENT_SECRETS_DIR": str(self.tmp / "no-secrets"),
         }
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "infrazen_agent.cli", "serve", "--components", "chat", "--port", str(self.port)],
+            [
+                *(sys.executable, "-m", "infrazen_agent.cli", "serve", "--components", "chat"),
+                *("--port", str(self.port), "--workers", str(self.args.workers)),
+            ],
             cwd=self.tmp,
             env=env,
             stdout=self.log,
@@ -322,7 +381,7 @@ class Bench:
     # --- many sessions streaming at once
     async def concurrency(self, client: httpx.AsyncClient) -> dict[str, Any]:
         n, chunks = self.args.sessions, self.args.chunks
-        text = "".join(f"часть{i:03d} " for i in range(chunks))  # 9 characters per chunk
+        text = _pieces(chunks)
         self.llm.set_default(Reply(text=text, chunk_size=9, delay_between_chunks_s=self.args.interval))
         users = [f"bench-user-{i}" for i in range(n)]
         sem = asyncio.Semaphore(16)
@@ -364,7 +423,7 @@ class Bench:
 
         profiler = self._profile(pid)
         gc.disable()  # nor in the clients' receive stamps (the chat process keeps its collector)
-        t0, cpu0_agent, cpu0_bench = time.perf_counter(), _cpu_s(pid), _cpu_s(os.getpid())
+        t0, cpu0_agent, cpu0_bench = time.perf_counter(), _cpu_s(pid), _cpu_s(os.getpid(), tree=False)
         try:
             await asyncio.gather(*(run(i, ws) for i, ws in enumerate(conns)))
         finally:
@@ -373,7 +432,7 @@ class Bench:
         if profiler is not None:
             profiler.send_signal(signal.SIGINT)  # py-spy writes its samples on SIGINT
             profiler.wait(timeout=30)
-        cpu_agent, cpu_bench = _cpu_s(pid) - cpu0_agent, _cpu_s(os.getpid()) - cpu0_bench
+        cpu_agent, cpu_bench = _cpu_s(pid) - cpu0_agent, _cpu_s(os.getpid(), tree=False) - cpu0_bench
         rss_busy = _rss_kb(pid)
         for ws in conns:
             await ws.close()
@@ -452,7 +511,7 @@ class Bench:
         from infrazen_agent.llm import CallMeta, get_gateway
         from infrazen_agent.runtime import Runtime
 
-        text = "".join(f"часть{i:03d} " for i in range(chunks))
+        text = _pieces(chunks)
         settings = Settings(  # type: ignore[call-arg]
             _env_file=None,
             database_url=self.pg.url,
@@ -523,6 +582,7 @@ def main() -> None:
     parser.add_argument(
         "--transport", choices=["auto", "litellm"], default="auto", help="the chat process's LLM_TRANSPORT"
     )
+    parser.add_argument("--workers", type=int, default=1, help="the chat process's serve --workers (0: one per core)")
     parser.add_argument("--profile", metavar="FILE", help="py-spy samples of the chat process while streaming")
     parser.add_argument("--serve-llm", type=int, metavar="PORT", help=argparse.SUPPRESS)  # the model server's process
     args = parser.parse_args()
@@ -537,6 +597,7 @@ def main() -> None:
     finally:
         bench.stop()
     result["transport"] = args.transport
+    result["workers"] = args.workers
     result["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
     print(json.dumps(result, indent=2, ensure_ascii=False))
 

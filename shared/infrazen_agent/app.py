@@ -9,12 +9,13 @@ from __future__ import annotations
 import gc
 import importlib
 import logging
+import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
 from .config import Settings, get_settings
 from .deps import sees_diagnostics
@@ -89,6 +90,17 @@ def create_app(
     async def metrics(request: Request) -> Response:
         if not sees_diagnostics(request):
             return error_response(401, "unauthorized", "metrics need an admin token (AGENT_DIAGNOSTICS=admin)")
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def _registry() -> CollectorRegistry:
+    """This process's metrics, or every worker's under `serve --workers` (serving.py)."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    from prometheus_client import multiprocess
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return registry

@@ -30,31 +30,27 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--components", default="all", help="comma-separated subset of health,upload,generate_text,chat,tools"
     )
+    p.add_argument(
+        "--workers", type=int, help="processes serving the port (default AGENT_WORKERS; 0 = one per CPU core)"
+    )
 
 
-@command("serve", "run every function in one process (the embedded default)", _serve_args)
+@command("serve", "run every function in one port (the embedded default), on every core", _serve_args)
 def serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
-    from .app import ALL_COMPONENTS, create_app
+    from .app import ALL_COMPONENTS
     from .logs import configure_logging
+    from .serving import serve_workers
 
     configure_logging(settings.log_level)
     settings.validate_for_start()
-    components = ALL_COMPONENTS if args.components == "all" else tuple(args.components.split(","))
-    app = create_app(components, settings, title="InfraZen Agent (embedded)")
-    uvicorn.run(
-        app,
+    components = list(ALL_COMPONENTS) if args.components == "all" else args.components.split(",")
+    workers = settings.agent_workers if args.workers is None else args.workers
+    serve_workers(
+        settings,
+        components,
         host=args.host or settings.agent_host,
         port=args.port or settings.agent_port,
-        log_config=None,
-        ws_ping_interval=20,
-        ws_ping_timeout=20,
-        ws_max_size=1024 * 1024,  # chat frames are small (limit 64 KB); refuse 16 MB ones unread
-        # Deltas are a few dozen bytes: compressing each costs CPU on every event and a zlib
-        # context per connection (most of an idle connection's memory) for almost no saving.
-        ws_per_message_deflate=False,
-        timeout_graceful_shutdown=10,
+        workers=workers,
     )
     return 0
 

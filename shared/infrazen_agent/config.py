@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # --- service
     agent_port: int = 8001
     agent_host: str = "127.0.0.1"
+    # `serve`: processes sharing the port (0 = one per CPU core); sessions, locks and fan-out are
+    # in Redis, so any process serves any request.
+    agent_workers: int = Field(default=0, ge=0, le=64)
     agent_env: Literal["dev", "prod"] = "dev"
     agent_data_dir: Path = Path(".data")
     agent_public_url: str = ""

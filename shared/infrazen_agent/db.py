@@ -26,7 +26,9 @@ class FailFastPool(AsyncConnectionPool[Conn]):
     """A pool that knows when Postgres refuses connections. While it does and no connection is
     idle, a checkout fails at once (PoolTimeout: the caller answers 503) instead of waiting out
     the timeout once per query; at most every PROBE_S one checkout tries a connection itself, so
-    the pool is back as soon as Postgres is (its own reconnect attempts back off for seconds)."""
+    the pool is back as soon as Postgres is (its own reconnect attempts back off for seconds).
+    A checkout that waits because every connection is busy (a burst) waits its whole timeout, but
+    gives up as soon as Postgres is found refusing connections meanwhile."""
 
     PROBE_S = 0.5
     _down_since: float | None = None
@@ -56,7 +58,14 @@ class FailFastPool(AsyncConnectionPool[Conn]):
                 await self._add_to_pool(conn)
             else:
                 await conn.close()
-        return await super().getconn(timeout)
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                return await super().getconn(max(0.01, min(remaining, self.PROBE_S)))
+            except PoolTimeout:
+                if self._down_since is not None or time.monotonic() >= deadline:
+                    raise
 
 
 Pool = FailFastPool

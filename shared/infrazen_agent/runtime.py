@@ -120,7 +120,7 @@ class Runtime:
             self._pg.stop()
             self._pg = None
 
-    async def _close(self) -> None:
+    async def _close(self, *, embedded: bool = True) -> None:
         for name, svc in list(self.services.items()):
             aclose = getattr(svc, "aclose", None)
             if aclose is not None:
@@ -137,9 +137,12 @@ class Runtime:
         finally:
             self._redis = None
             self._pool = None
-            await asyncio.to_thread(self.stop_embedded_now)
+            if embedded:
+                await asyncio.to_thread(self.stop_embedded_now)
 
-    async def stop(self) -> None:
+    async def stop(self, *, keep_embedded: bool = False) -> None:
+        """Close the clients and services; the embedded servers too unless `keep_embedded` (a
+        supervisor whose workers use them; it stops them with stop_embedded_now)."""
         async with self._lock:
-            await self._close()
+            await self._close(embedded=not keep_embedded)
             self.started = False

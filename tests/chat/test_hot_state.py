@@ -80,3 +80,15 @@ async def test_finishing_a_turn_stores_recent_and_session_and_releases_only_its_
     assert await hot.get_session("s3") == session
     await hot.finish_turn("s3", "turn_c", None, None)  # a turn that was not stored
     assert (await hot.turn_inputs("s3"))[1] is None  # no cached history: rebuilt from Postgres
+
+
+async def test_a_message_given_back_on_shutdown_waits_at_the_head_again(runtime: Runtime) -> None:
+    hot = HotState(runtime.redis)
+    await hot.admit("s6", _entry("t_run"))
+    await hot.admit("s6", _entry("t_next"))
+    await hot.admit("s6", _entry("t_last"))
+    given = await hot.advance("s6", hot.value_of("t_run"))
+    assert given is not None and given["turn_id"] == "t_next"
+    await hot.give_back("s6", given)  # this process is stopping: it will not run it
+    assert await hot.running_turn("s6") is None
+    assert [e["turn_id"] for e in await hot.queued("s6")] == ["t_next", "t_last"]

@@ -154,3 +154,16 @@ async def test_no_seeded_pii_reaches_the_model_and_the_user_reads_the_originals(
     assert not re.search(r"\[(EMAIL|IP|PHONE|SECRET)_\d+\]", content)
     tool_args: list[Any] = [e["arguments"] for e in events if e["type"] == "tool_call"]
     assert tool_args == [{"recommendation_id": rec["id"]}]
+
+
+def test_texts_known_clean_are_not_scanned_again_and_nothing_dirty_is_taken_for_clean() -> None:
+    from infrazen_agent.guard import pii
+
+    clean = "Расходы за месяц по сервисам. " * 40
+    dirty = clean + " пишите anna.smirnova@romashka.ru"
+    first = Redactor()
+    assert first.redact(clean) == clean and clean in pii._CLEAN
+    assert "anna.smirnova" not in first.redact(dirty) and dirty not in pii._CLEAN
+    again = Redactor()  # another turn: the dirty text is redacted again, never cached as clean
+    assert again.redact(dirty).endswith("[EMAIL_1]") and again.restore(again.redact(dirty)) == dirty
+    assert again.redact(clean) == clean

@@ -108,6 +108,10 @@ class ScriptedLLMServer:
         with self._lock:
             return self._queue.popleft() if self._queue else self.default_reply
 
+    def _reply_for(self, body: dict[str, Any]) -> Reply:
+        """The reply to this request (a subclass may choose by what was sent)."""
+        return self._next()
+
     async def _models(self, _: Request) -> Response:
         return JSONResponse({"object": "list", "data": []})
 
@@ -115,7 +119,7 @@ class ScriptedLLMServer:
         body = await request.json()
         with self._lock:
             self.requests.append(body)
-        reply = self._next()
+        reply = self._reply_for(body)
         if reply.status != 200:
             if reply.delay_first_token_s:
                 await asyncio.sleep(reply.delay_first_token_s)

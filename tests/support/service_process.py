@@ -29,6 +29,7 @@ def service_env(data_dir: Path, port: int, **extra: str) -> dict[str, str]:
         AGENT_SERVICE_JWT_SECRET=SECRET,
         AGENT_LOAD_DEMO="false",
         LLM_OFFLINE="true",
+        AGENT_WORKERS="1",  # tests/test_serving.py runs several
     )
     env.update(extra)
     return env
@@ -54,6 +55,7 @@ class Served:
     url: str
     ws_url: str
     log: Path
+    pid: int
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
@@ -68,7 +70,7 @@ def serving(data_dir: Path, **env: str) -> Iterator[Served]:
         url = f"http://127.0.0.1:{port}"
         try:
             wait_ready(url, proc, log=log)
-            yield Served(url, f"ws://127.0.0.1:{port}", log)
+            yield Served(url, f"ws://127.0.0.1:{port}", log, proc.pid)
         finally:
             proc.send_signal(signal.SIGINT)
             try:

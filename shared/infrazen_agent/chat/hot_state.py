@@ -68,6 +68,13 @@ end
 redis.call('set', KEYS[1], cjson.decode(head)['turn_id'] .. '@' .. ARGV[2], 'PX', ARGV[3])
 return head
 """
+# A waiting message this process was given but will not run (it is shutting down): back to the
+# head of the queue, its lock freed. KEYS: lock, queue. ARGV: the lock's value, the entry.
+_GIVE_BACK = """
+if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end
+redis.call('lpush', KEYS[2], ARGV[2])
+return 1
+"""
 # A waiting message taken off the queue (cancelled before its turn started). KEYS: queue.
 _DROP = """
 for _, raw in ipairs(redis.call('lrange', KEYS[1], 0, -1)) do
@@ -173,6 +180,14 @@ class HotState:
             _NEXT, 2, _key(session_id, "lock"), _key(session_id, "queue"), expected, self.instance, LOCK_TTL_MS
         )
         return json.loads(raw) if raw else None
+
+    async def release(self, session_id: str, turn_id: str) -> None:
+        """Free the lock if this turn holds it, leaving what waits for a live process."""
+        await self.redis.eval(_RELEASE, 1, _key(session_id, "lock"), self._value(turn_id))  # type: ignore[misc]
+
+    async def give_back(self, session_id: str, entry: dict[str, Any]) -> None:
+        lock, queue = _key(session_id, "lock"), _key(session_id, "queue")
+        await self.redis.eval(_GIVE_BACK, 2, lock, queue, self._value(entry["turn_id"]), json.dumps(entry))  # type: ignore[misc]
 
     async def drop_queued(self, session_id: str, turn_id: str) -> dict[str, Any] | None:
         raw = await self.redis.eval(_DROP, 1, _key(session_id, "queue"), turn_id)  # type: ignore[misc]

@@ -156,6 +156,7 @@ class ChatService:
         for running in list(self._running.values()):
             with contextlib.suppress(BaseException):
                 await running.task
+        await asyncio.gather(*self._background, return_exceptions=True)  # messages given back
         await self.hub.aclose()
 
     # --- sessions
@@ -356,6 +357,9 @@ class ChatService:
     async def _advance(self, session: ChatSession, turn_id: str) -> None:
         """The lock of a turn that ends here passes to the next waiting message (or is freed)."""
         try:
+            if self._closing:  # what waits is left to a live process
+                await self.hot.release(session.id, turn_id)
+                return
             nxt = await self.hot.advance(session.id, self.hot.value_of(turn_id))
         except Exception:  # the lock's TTL covers it; a waiting message is taken up by a watcher
             log.warning("session lock not passed on", exc_info=True, extra={"turn_id": turn_id})
@@ -365,8 +369,11 @@ class ChatService:
 
     def _spawn(self, session: ChatSession, entry: dict[str, Any]) -> None:
         """Run a waiting message whose lock this process has just been given."""
-        if self._closing:
-            return  # its lock expires with this process's heartbeat; a live process takes it up
+        if self._closing:  # back to the head of the queue, for a live process
+            task = asyncio.create_task(self.hot.give_back(session.id, entry))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+            return
         self._holding.add(entry["turn_id"])
         task = asyncio.create_task(self._start_waiting(session, entry), name=f"chat-queued-{entry['turn_id']}")
         self._background.add(task)
@@ -546,12 +553,16 @@ class ChatService:
             status, error = "failed", {"code": "timeout", "message": "the answer took too long", "retryable": True}
         except AgentError as exc:
             status, error = "failed", {"code": exc.code, "message": exc.message, "retryable": exc.retryable}
-        except Exception:
-            log.exception("turn failed", extra={"turn_id": turn_id, "session_id": session.id})
-            status, error = (
-                "failed",
-                {"code": "internal_error", "message": "the answer failed; quote the turn id", "retryable": True},
-            )
+        except Exception as exc:
+            if is_dependency_error(exc):  # Postgres or Redis away or overwhelmed: retryable, not a bug
+                log.warning("turn failed: a dependency is unavailable", extra={"turn_id": turn_id}, exc_info=True)
+                status, error = "failed", {"code": "unavailable", "message": "retry in a moment", "retryable": True}
+            else:
+                log.exception("turn failed", extra={"turn_id": turn_id, "session_id": session.id})
+                status, error = (
+                    "failed",
+                    {"code": "internal_error", "message": "the answer failed; quote the turn id", "retryable": True},
+                )
         finally:
             keeper.cancel()
         if running is not None:

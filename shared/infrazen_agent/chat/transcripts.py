@@ -20,6 +20,11 @@ _MESSAGE_COLUMNS = (
     " grounding, usage, model, mode, error, created_at"
 )
 
+# A message the user typed, or an answer they have read, waits this long for a connection when a
+# burst has taken every one (reads give up after DB_ACQUIRE_TIMEOUT_S): refusing it would be worse
+# than a short wait. With Postgres away the pool still fails at once (db.FailFastPool).
+WRITE_WAIT_S = 15.0
+
 
 def _session(row: dict[str, Any]) -> ChatSession:
     return ChatSession(
@@ -124,7 +129,7 @@ class TranscriptStore:
         attachments: list[str],
     ) -> bool:
         """False when this client_message_id was already stored (a resend)."""
-        async with self.pool.connection() as conn:
+        async with self.pool.connection(timeout=WRITE_WAIT_S) as conn:
             cur = await conn.execute(
                 "INSERT INTO chat_messages (id, session_id, tenant_id, turn_id, role, content,"
                 " client_message_id, attachments) VALUES (%s,%s,%s,%s,'user',%s,%s,%s)"
@@ -151,7 +156,7 @@ class TranscriptStore:
         expires_at: datetime,
     ) -> None:
         """Stores the answer and slides the session's expiry, in one statement."""
-        async with self.pool.connection() as conn:
+        async with self.pool.connection(timeout=WRITE_WAIT_S) as conn:
             await conn.execute(
                 "WITH slid AS (UPDATE chat_sessions SET updated_at = now(), expires_at = %s"
                 " WHERE id = %s AND tenant_id = %s)"

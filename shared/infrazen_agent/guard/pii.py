@@ -101,6 +101,24 @@ _PLACEHOLDER = re.compile(r"\[(" + "|".join(KINDS) + r")_(\d{1,4})\]")
 _PARTIAL = re.compile(r"\[[A-Z_]{0,20}\d{0,4}$")
 
 
+# Texts known to hold nothing to redact (the system prompt, a session's context pack, earlier
+# answers), process-wide: every model call of every turn sends them again, and scanning them is
+# most of redaction's cost. Only long texts; the set is dropped when it holds 4 M characters.
+_CLEAN: set[str] = set()
+_CLEAN_MAX_CHARS = 4_000_000
+_CLEAN_MIN_CHARS = 256
+_clean_chars = 0
+
+
+def _remember_clean(text: str) -> None:
+    global _clean_chars
+    if _clean_chars + len(text) > _CLEAN_MAX_CHARS:
+        _CLEAN.clear()
+        _clean_chars = 0
+    _CLEAN.add(text)
+    _clean_chars += len(text)
+
+
 def _luhn(digits: str) -> bool:
     if not 13 <= len(digits) <= 19 or len(set(digits)) < 2:
         return False
@@ -143,8 +161,15 @@ class Redactor:
         return found
 
     def redact(self, text: str) -> str:
-        if not text:
+        if not text or text in _CLEAN:
             return text
+        found_before = len(self._by_value)
+        redacted = self._redact(text)
+        if redacted == text and len(self._by_value) == found_before and len(text) >= _CLEAN_MIN_CHARS:
+            _remember_clean(text)
+        return redacted
+
+    def _redact(self, text: str) -> str:
         low = text.lower()
         for kind, pattern, check, needs in _PATTERNS:
             if needs is not None and needs not in low:

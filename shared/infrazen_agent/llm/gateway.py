@@ -29,7 +29,7 @@ from ..guard.pii import Redactor
 from ..runtime import Runtime
 from .budget import Budget
 from .cooldown import Cooldowns
-from .ledger import LedgerEntry, observe, record
+from .ledger import LedgerEntry, LedgerWriter, observe
 from .openai_compat import OpenAICompatibleClient, UpstreamError
 from .pricing import resolve_cost
 from .toolcalls import ToolCallAssembler, field_of
@@ -155,7 +155,7 @@ class LLMGateway:
         )
         self.cooldowns = Cooldowns(runtime.redis, s.llm_cooldown_s)
         self._litellm: Any = None
-        self._pending: set[asyncio.Task[None]] = set()
+        self._writer: LedgerWriter | None = None  # made on first use: the pool exists by then
         self._litellm_priced: set[str] = set()  # models LiteLLM's own price map knows
         self._upstream: tuple[type[BaseException], ...] = ()
         self._direct: OpenAICompatibleClient | None = None
@@ -394,20 +394,17 @@ class LLMGateway:
         )
         if usage.cost_usd:
             await self.budget.add_spend(call.meta.tenant_id, usage.cost_usd)
-        task = asyncio.create_task(self._write(entry))
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+        self._ledger().add(entry)
 
-    async def _write(self, entry: LedgerEntry) -> None:
-        try:
-            await record(self.runtime.pool, entry)
-        except Exception:  # the answer is already out; a lost row is logged, not raised
-            log.exception("llm ledger write failed", extra={"tenant_id": entry.meta.tenant_id, "model": entry.model})
+    def _ledger(self) -> LedgerWriter:
+        if self._writer is None:
+            self._writer = LedgerWriter(self.runtime.pool)
+        return self._writer
 
     async def flush(self) -> None:
         """Waits for pending ledger writes (tests, shutdown)."""
-        while self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
+        if self._writer is not None:
+            await self._writer.flush()
 
     async def aclose(self) -> None:
         await self.flush()
