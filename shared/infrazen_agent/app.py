@@ -27,7 +27,7 @@ from .runtime import Runtime, StartHook
 log = logging.getLogger("infrazen_agent.app")
 
 # Each component is the module infrazen_agent.api.<name>, exposing `router` (and optionally `on_start`).
-ALL_COMPONENTS = ("health", "upload", "generate_text", "chat", "tools")
+ALL_COMPONENTS = ("health", "upload", "generate_text", "chat", "tools", "web")
 
 
 def _load(component: str) -> tuple[APIRouter, StartHook | None]:

@@ -28,7 +28,7 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", help="bind address (default AGENT_HOST, 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default AGENT_PORT, 8001)")
     p.add_argument(
-        "--components", default="all", help="comma-separated subset of health,upload,generate_text,chat,tools"
+        "--components", default="all", help="comma-separated subset of health,upload,generate_text,chat,tools,web"
     )
     p.add_argument(
         "--workers", type=int, help="processes serving the port (default AGENT_WORKERS; 0 = one per CPU core)"

@@ -1,0 +1,460 @@
+// The InfraZen Agent web app: sign-in, recommendations with their texts, and the chats, over
+// the service's public API. No framework, no build step; words come from strings.js.
+(function () {
+  "use strict";
+
+  const $ = (id) => document.getElementById(id);
+  const state = {
+    token: null, lang: "ru", user: null, tab: "recs", recs: [], detail: null,
+    chat: null, // { ws, sessionId, wsUrl, scope, title, turn, bubble, closing, retries, lastQuestion }
+  };
+  const TYPES = ["cross_provider_server", "cross_provider_dbaas", "rightsize_cpu", "stopped_server", "old_snapshot", "unused_ip"];
+  const RANGES = [7, 30, 90];
+
+  // --- words and numbers
+  function t(key, vars) {
+    const table = window.STRINGS[state.lang] || window.STRINGS.ru;
+    let text = table[key] !== undefined ? table[key] : key;
+    for (const [k, v] of Object.entries(vars || {})) text = text.split("{" + k + "}").join(String(v));
+    return text;
+  }
+  const SIGNS = { RUB: "₽", USD: "$", EUR: "€" };
+  const PERIODS = { ru: { month: "/мес", year: "/год", day: "/день" }, en: { month: "/month", year: "/year", day: "/day" } };
+  function money(m) {
+    if (!m) return "—";
+    const locale = state.lang === "ru" ? "ru-RU" : "en-US";
+    const n = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(m.amount);
+    const sign = SIGNS[m.currency] || m.currency;
+    const body = state.lang === "ru" ? `${n} ${sign}` : sign === "$" ? `$${n}` : `${n} ${m.currency}`;
+    return body + ((PERIODS[state.lang] || {})[m.period] || "");
+  }
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function translate() {
+    document.documentElement.lang = state.lang;
+    for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
+    $("lang").textContent = t("lang.switch");
+    $("chat-input").placeholder = t("chat.placeholder");
+    fillSelect($("rec-type"), [["", t("recs.all")], ...TYPES.map((k) => [k, t("type." + k)])]);
+    fillSelect($("rec-sort"), [["savings", t("sort.savings")], ["confidence", t("sort.confidence")], ["title", t("sort.title")]], "savings");
+    fillSelect($("an-range"), RANGES.map((d) => [String(d), t("range." + d)]), "30");
+  }
+  function fillSelect(select, options, fallback) {
+    const keep = select.value;
+    select.replaceChildren(...options.map(([value, label]) => { const o = el("option", null, label); o.value = value; return o; }));
+    select.value = options.some(([value]) => value === keep) ? keep : (fallback !== undefined ? fallback : options[0][0]);
+  }
+  function num(value) {
+    return new Intl.NumberFormat(state.lang === "ru" ? "ru-RU" : "en-US", { maximumFractionDigits: 2 }).format(value);
+  }
+
+  // --- errors people understand
+  function notice(text) {
+    const box = $("notice");
+    box.textContent = text;
+    box.hidden = !text;
+  }
+  function errorText(code, message) {
+    const key = "err." + code;
+    return window.STRINGS[state.lang][key] ? t(key) : t("err.generic", { message: message || code });
+  }
+
+  async function api(path, body) {
+    let response;
+    try {
+      response = await fetch(path, {
+        method: body === undefined ? "GET" : "POST",
+        headers: { "Content-Type": "application/json", ...(state.token ? { Authorization: "Bearer " + state.token } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (e) {
+      throw new Error(t("err.network"));
+    }
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const err = (data && data.error) || {};
+      if (response.status === 401) { signOut(); }
+      const problem = new Error(errorText(err.code || String(response.status), err.message));
+      problem.code = err.code;
+      throw problem;
+    }
+    return data;
+  }
+
+  // --- sign-in: a demo user (dev), a pasted token, the URL fragment or the embedding page
+  async function signIn(token, language) {
+    state.token = token;
+    sessionStorage.setItem("iza.token", token);
+    if (language) setLang(language);
+    try {
+      const payload = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+      state.user = { id: payload.sub || payload.user_id, tenant: payload.tenant_id || payload.tid };
+    } catch (e) { state.user = { id: "?" }; }
+    $("who").textContent = state.user.id + (state.user.tenant ? " · " + state.user.tenant : "");
+    $("signin").hidden = true;
+    $("tabs").hidden = false;
+    $("signout").hidden = false;
+    notice("");
+    showTab("recs");
+    await loadRecs();
+  }
+  function signOut() {
+    state.token = null;
+    sessionStorage.removeItem("iza.token");
+    closeChat();
+    $("signin").hidden = false;
+    $("tabs").hidden = true;
+    $("signout").hidden = true;
+    $("recs").hidden = true;
+    $("analytics").hidden = true;
+    $("who").textContent = "";
+    loadDemoUsers();
+  }
+  async function loadDemoUsers() {
+    const box = $("demo-users");
+    box.replaceChildren();
+    let data;
+    try { data = await api("/v1/dev/demo-users"); } catch (e) { return; } // not dev: paste a token
+    for (const user of data.users) {
+      const card = el("button", "card");
+      card.type = "button";
+      card.dataset.user = user.id;
+      card.dataset.tenant = user.tenant_id;
+      card.append(el("strong", null, user.name || user.id), el("span", "muted", `${user.tenant_name} · ${user.role}`));
+      card.setAttribute("aria-label", `${t("signin.as")} ${user.name || user.id}, ${user.tenant_name}`);
+      card.addEventListener("click", async () => {
+        try {
+          const got = await api("/v1/dev/token", { user_id: user.id, tenant_id: user.tenant_id });
+          await signIn(got.token, got.language);
+        } catch (e) { notice(e.message); }
+      });
+      box.append(card);
+    }
+  }
+
+  // --- recommendations
+  function showTab(tab) {
+    state.tab = tab;
+    for (const b of document.querySelectorAll("#tabs button")) b.setAttribute("aria-pressed", String(b.dataset.tab === tab));
+    $("recs").hidden = tab !== "recs";
+    $("analytics").hidden = tab !== "analytics";
+  }
+  async function loadRecs() {
+    const type = $("rec-type").value;
+    const types = type ? [type] : TYPES;
+    try {
+      const results = await Promise.all(types.map((rec_type) => api("/v1/tools/summarize_top_recommendations", { limit: 10, rec_type })));
+      state.recs = results.flatMap((r) => (r.ok && r.data ? r.data.items : []));
+      const all = type ? null : await api("/v1/tools/summarize_top_recommendations", { limit: 1 });
+      state.totals = all && all.ok ? all.data : null;
+      renderRecs();
+    } catch (e) { notice(e.message); }
+  }
+  function renderRecs() {
+    const d = state.totals;
+    $("recs-total").textContent = d
+      ? t("recs.total", { n: d.open_count, month: money(d.total_savings_monthly), year: money(d.total_savings_yearly) }) : "";
+    const sort = $("rec-sort").value;
+    const rows = [...state.recs].sort((a, b) =>
+      sort === "title" ? a.title.localeCompare(b.title) : sort === "confidence" ? b.confidence - a.confidence
+        : b.savings_monthly.amount - a.savings_monthly.amount);
+    const body = $("rec-rows");
+    body.replaceChildren();
+    if (!rows.length) { const tr = el("tr"); const td = el("td", "muted", t("recs.none")); td.colSpan = 6; tr.append(td); body.append(tr); }
+    for (const r of rows) {
+      const tr = el("tr");
+      const open = el("button", "link", r.title);
+      open.type = "button";
+      open.dataset.rec = r.id;
+      open.addEventListener("click", () => openRec(r));
+      const first = el("td"); first.append(open);
+      tr.append(first, el("td", null, t("type." + r.rec_type)), el("td", "n", money(r.savings_monthly)),
+        el("td", "n", money(r.savings_yearly)), el("td", null, r.target_provider ? `${r.target_provider} ${r.target_sku || ""}` : "—"),
+        el("td", null, Math.round(r.confidence * 100) + " %"));
+      body.append(tr);
+    }
+  }
+  async function openRec(r) {
+    const box = $("rec-detail");
+    box.hidden = false;
+    box.replaceChildren(el("p", "muted", t("detail.loading")));
+    box.focus();
+    try {
+      const [text, alts] = await Promise.all([
+        api("/v1/generate/recommendation-text", { recommendation_id: r.id, language: state.lang }),
+        r.rec_type.startsWith("cross_provider") || r.rec_type === "rightsize_cpu"
+          ? api("/v1/tools/list_top_alternatives", { resource_id: r.resource_id, limit: 3 }).catch(() => null) : null,
+      ]);
+      state.detail = { rec: r, text, alts };
+      renderDetail();
+    } catch (e) { box.replaceChildren(el("p", "error", e.message)); }
+  }
+  function renderDetail() {
+    const { rec, text, alts } = state.detail;
+    const box = $("rec-detail");
+    const head = el("div", "detail-head");
+    head.append(el("h2", null, text.title));
+    const chat = el("button", null, t("detail.chat"));
+    chat.type = "button";
+    chat.id = "open-rec-chat";
+    chat.addEventListener("click", () => openChat({ scope: "recommendation", recommendation_id: rec.id }, ["chat.rec", { title: text.title }]));
+    head.append(chat);
+    const facts = el("dl", "facts");
+    const add = (label, value) => { facts.append(el("dt", null, label), el("dd", null, value)); };
+    add(t("detail.savings"), `${money(text.monthly_savings)} · ${money(text.yearly_savings)} · ${num(text.savings_percent)} %`);
+    add(t("detail.effort"), `${text.effort.score}/5 · ${text.effort.label}`);
+    const section = (title, node) => { const s = el("section", "part"); s.append(el("h3", null, title), node); return s; };
+    const risks = el("ul");
+    for (const risk of text.risks) risks.append(el("li", "risk " + risk.level, risk.text));
+    const steps = el("ol");
+    for (const step of text.next_steps) steps.append(el("li", null, step));
+    box.replaceChildren(head, facts,
+      section(t("detail.summary"), el("p", null, text.summary)),
+      section(t("detail.how"), el("p", null, text.how_calculated)),
+      section(t("detail.risks"), risks), section(t("detail.steps"), steps));
+    if (alts && alts.ok && alts.data && alts.data.alternatives.length) {
+      const table = el("table", "list");
+      const hr = el("tr");
+      for (const k of ["alt.provider", "alt.sku", "alt.month", "alt.parity"]) hr.append(el("th", null, t(k)));
+      const thead = el("thead"); thead.append(hr); table.append(thead);
+      const tb = el("tbody");
+      for (const a of alts.data.alternatives) {
+        const tr = el("tr");
+        const s = a.spec || {};
+        const spec = [s.vcpu && `${s.vcpu} vCPU`, s.ram_gb && `${s.ram_gb} GB RAM`, s.disk_gb && `${s.disk_gb} GB ${s.disk_type || ""}`].filter(Boolean).join(" / ");
+        tr.append(el("td", null, a.provider_name), el("td", null, `${a.sku} (${spec})`), el("td", "n", money(a.monthly)),
+          el("td", null, Math.round(a.parity.score * 100) + " %"));
+        tb.append(tr);
+      }
+      table.append(tb);
+      box.append(section(t("detail.alts"), table));
+    }
+  }
+
+  // --- chat
+  async function openChat(body, title) {
+    closeChat();
+    const aside = $("chat");
+    aside.hidden = false;
+    $("chat-title").textContent = t(title[0], title[1]);
+    $("chat-log").replaceChildren();
+    chatState(t("chat.connecting"), "chat.connecting");
+    try {
+      const started = await api("/v1/chat/start", body);
+      state.chat = { sessionId: started.session_id, wsUrl: started.ws_url, title, turn: null, bubble: null, retries: 0, closing: false, body };
+      connect();
+      $("chat-input").focus();
+    } catch (e) { chatState(e.message); }
+  }
+  function closeChat() {
+    if (state.chat && state.chat.ws) { state.chat.closing = true; state.chat.ws.close(); }
+    state.chat = null;
+    $("chat").hidden = true;
+    $("source").hidden = true;
+  }
+  let lastChatState = null;
+  function chatState(text, key) { lastChatState = key || null; $("chat-state").textContent = text; }
+  function connect() {
+    const chat = state.chat;
+    const url = new URL(chat.wsUrl, location.href);
+    url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+    url.host = location.host; // the page's own host: the same service, whatever it calls itself
+    url.searchParams.set("token", state.token);
+    const ws = new WebSocket(url);
+    chat.ws = ws;
+    ws.onmessage = (ev) => onEvent(JSON.parse(ev.data));
+    ws.onclose = () => {
+      if (chat.closing || state.chat !== chat) return;
+      chatState(t("chat.reconnecting"), "chat.reconnecting");
+      const delay = Math.min(8000, 500 * 2 ** chat.retries++);
+      setTimeout(() => { if (state.chat === chat) connect(); }, delay);
+    };
+  }
+  function bubble(role, text) {
+    const li = el("li", "msg " + role);
+    const body = el("div", "body");
+    if (text) body.textContent = text;
+    li.append(body);
+    $("chat-log").append(li);
+    li.scrollIntoView({ block: "end" });
+    return li;
+  }
+  function assistantBubble(turn) {
+    const chat = state.chat;
+    if (chat.bubble && chat.bubble.dataset.turn === turn) return chat.bubble;
+    const li = bubble("assistant");
+    li.dataset.turn = turn;
+    li.prepend(el("ul", "steps"));
+    li.dataset.text = "";
+    chat.bubble = li;
+    return li;
+  }
+  function renderFinal(li, content, grounding) {
+    const body = li.querySelector(".body");
+    body.replaceChildren(window.Markdown.render(content, (grounding && grounding.numbers) || [], showSource));
+  }
+  function onEvent(ev) {
+    const chat = state.chat;
+    if (!chat) return;
+    switch (ev.type) {
+      case "ready": {
+        chat.retries = 0;
+        chatState(t(ev.mode === "offline" ? "chat.offline" : "chat.online"), ev.mode === "offline" ? "chat.offline" : "chat.online");
+        $("chat-log").replaceChildren();
+        chat.bubble = null;
+        for (const m of ev.history) {
+          if (m.role === "user") bubble("user", m.content);
+          else { const li = assistantBubble(m.turn_id); renderFinal(li, m.content, m.grounding); markStatus(li, m.status); }
+        }
+        busy(Boolean(ev.turn_in_progress));
+        break;
+      }
+      case "turn_started":
+        if (!document.querySelector(`li.user[data-turn="${ev.turn_id}"]`)) {
+          const mine = document.querySelector("li.user.pending");
+          const li = mine || bubble("user", ev.content);
+          li.classList.remove("pending");
+          li.dataset.turn = ev.turn_id;
+        }
+        chat.turn = ev.turn_id;
+        assistantBubble(ev.turn_id);
+        chatState(t("chat.writing"), "chat.writing");
+        busy(true);
+        break;
+      case "turn_queued":
+        chatState(t("chat.queued", { n: ev.position }));
+        break;
+      case "tool_call": {
+        const li = assistantBubble(ev.turn_id);
+        const step = el("li", "step running", t("tool.running", { name: ev.name }));
+        step.dataset.call = ev.call_id;
+        li.querySelector(".steps").append(step);
+        break;
+      }
+      case "tool_result": {
+        const li = assistantBubble(ev.turn_id);
+        const step = li.querySelector(`[data-call="${ev.call_id}"]`) || el("li", "step");
+        step.className = "step " + (ev.ok ? "done" : "failed");
+        step.textContent = ev.ok ? t("tool.done", { name: ev.name, summary: ev.summary }) : t("tool.failed", { name: ev.name, code: ev.error_code });
+        if (!step.parentNode) li.querySelector(".steps").append(step);
+        break;
+      }
+      case "delta": {
+        const li = assistantBubble(ev.turn_id);
+        li.dataset.text += ev.text;
+        li.querySelector(".body").textContent = li.dataset.text; // as it arrives; formatted at the end
+        li.scrollIntoView({ block: "end" });
+        break;
+      }
+      case "message": {
+        const li = assistantBubble(ev.turn_id);
+        renderFinal(li, ev.content, ev.grounding);
+        markStatus(li, ev.status, ev.incomplete);
+        if (ev.turn_id === chat.turn) { chat.turn = null; busy(false); chatState(t(ev.mode === "offline" ? "chat.offline" : "chat.online"), ev.mode === "offline" ? "chat.offline" : "chat.online"); }
+        break;
+      }
+      case "error": {
+        const text = errorText(ev.code, ev.message);
+        if (ev.turn_id) {
+          const li = assistantBubble(ev.turn_id);
+          li.classList.add("failed");
+          const p = el("p", "error", text);
+          if (ev.retryable && chat.lastQuestion) {
+            const retry = el("button", "ghost", t("chat.retry"));
+            retry.type = "button";
+            retry.addEventListener("click", () => send(chat.lastQuestion));
+            p.append(" ", retry);
+          }
+          li.append(p);
+          if (ev.turn_id === chat.turn) { chat.turn = null; busy(false); }
+        } else {
+          notice(text);
+          document.querySelector("li.user.pending")?.remove();
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  function markStatus(li, status, incomplete) {
+    if (status === "cancelled") li.append(el("p", "muted", t("chat.cancelled")));
+    else if (incomplete) li.append(el("p", "muted", t("chat.incomplete")));
+  }
+  function busy(on) {
+    $("chat-cancel").disabled = !on;
+  }
+  function send(text) {
+    const chat = state.chat;
+    if (!chat || !chat.ws || chat.ws.readyState !== WebSocket.OPEN || !text.trim()) return;
+    chat.lastQuestion = text;
+    const li = bubble("user", text);
+    li.classList.add("pending");
+    chat.ws.send(JSON.stringify({ type: "message", content: text, client_message_id: "w" + Date.now().toString(36) + Math.random().toString(36).slice(2, 8) }));
+  }
+  function showSource(n, anchor) {
+    const box = $("source");
+    box.replaceChildren();
+    const close = el("button", "ghost", t("num.close"));
+    close.type = "button";
+    close.addEventListener("click", () => { box.hidden = true; anchor.focus(); });
+    if (n.traced) {
+      const dl = el("dl", "facts");
+      const value = SIGNS[n.unit] ? money({ amount: n.value, currency: n.unit, period: n.period })
+        : `${num(n.value)} ${n.unit || ""}${n.period ? " " + t("num.period." + n.period) : ""}`.trim();
+      dl.append(el("dt", null, t("num.source")), el("dd", "source-name", n.source || "—"),
+        el("dt", null, t("num.value")), el("dd", null, value));
+      if (n.path) dl.append(el("dt", null, t("num.where")), el("dd", null, n.path));
+      box.append(el("strong", null, n.text), dl);
+    } else {
+      box.append(el("strong", null, n.text), el("p", "error", t("num.untraced")));
+    }
+    box.append(close);
+    box.hidden = false;
+    close.focus();
+  }
+
+  // --- wiring
+  function setLang(lang) {
+    state.lang = lang === "en" ? "en" : "ru";
+    sessionStorage.setItem("iza.lang", state.lang);
+    translate();
+    if (state.token && state.recs.length) renderRecs();
+    if (state.chat) {
+      $("chat-title").textContent = t(state.chat.title[0], state.chat.title[1]);
+      if (lastChatState) $("chat-state").textContent = t(lastChatState);
+    }
+    if (state.detail && !$("rec-detail").hidden) openRec(state.detail.rec);
+  }
+  function init() {
+    state.lang = sessionStorage.getItem("iza.lang") || ((navigator.language || "ru").startsWith("en") ? "en" : "ru");
+    translate();
+    $("lang").addEventListener("click", () => setLang(state.lang === "ru" ? "en" : "ru"));
+    $("signout").addEventListener("click", signOut);
+    $("token-form").addEventListener("submit", (ev) => { ev.preventDefault(); const v = $("token-input").value.trim(); if (v) signIn(v); });
+    for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
+    $("rec-type").addEventListener("change", loadRecs);
+    $("rec-sort").addEventListener("change", renderRecs);
+    $("an-open").addEventListener("click", () => {
+      const days = Number($("an-range").value);
+      openChat({ scope: "analytics", time_range: { days } }, ["chat.analytics", { days }]);
+    });
+    $("chat-close").addEventListener("click", closeChat);
+    $("chat-cancel").addEventListener("click", () => { if (state.chat && state.chat.ws) state.chat.ws.send(JSON.stringify({ type: "cancel" })); });
+    $("chat-form").addEventListener("submit", (ev) => { ev.preventDefault(); const v = $("chat-input").value; $("chat-input").value = ""; send(v); });
+    $("chat-input").addEventListener("keydown", (ev) => { if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); $("chat-form").requestSubmit(); } });
+    window.addEventListener("message", (ev) => {
+      if (ev.data && ev.data.type === "infrazen-agent-token" && typeof ev.data.token === "string") signIn(ev.data.token);
+    });
+    const fragment = new URLSearchParams(location.hash.slice(1)).get("token");
+    if (fragment) history.replaceState(null, "", location.pathname);
+    const token = fragment || sessionStorage.getItem("iza.token");
+    if (token) signIn(token); else loadDemoUsers();
+  }
+  document.addEventListener("DOMContentLoaded", init);
+})();

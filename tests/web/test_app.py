@@ -1,0 +1,197 @@
+"""The web app in Chromium against the service as `make run` starts it (the embedded default,
+demo data), with the scripted model server as its model: sign in as a demo user, the
+recommendation list, a recommendation's text and alternatives, a Russian question answered with
+streamed deltas and a tool step, a number's source, cancel, English. Screenshots of each screen
+go to $WEB_ARTIFACTS (default .artifacts/web, not committed); the first load is measured."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from infrazen_agent.wording import format_money
+from tests.support.llm_server import Reply, ScriptedLLMServer, ScriptedToolCall
+from tests.support.service_process import Served, serving
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("WEB_ARTIFACTS", Path(__file__).parents[2] / ".artifacts" / "web"))
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+if not Path(CHROMIUM).exists() and os.environ.get("CI") != "true":
+    pytest.skip("Debian's chromium is not installed (CI installs it)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def model() -> Iterator[ScriptedLLMServer]:
+    server = ScriptedLLMServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def service(model: ScriptedLLMServer) -> Iterator[Served]:
+    data_dir = Path(tempfile.mkdtemp(prefix="iza-web-", dir="/tmp"))
+    env = {
+        "AGENT_LOAD_DEMO": "true",
+        "LLM_OFFLINE": "false",
+        "LLM_API_BASE": model.url,
+        "LLM_API_KEY": "test",
+        "LLM_MODEL_TEXT": "openai/scripted-text",
+        "LLM_MODEL_VISION": "openai/scripted-vision",
+        "LLM_FALLBACK_MODELS": "",
+    }
+    try:
+        with serving(data_dir, **env) as served:
+            yield served
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        yield b
+        b.close()
+
+
+def _shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+
+
+def _savings(service: Served, rec_id: int) -> float:
+    """The recommendation's monthly savings, read through the API as the signed-in user."""
+    token = httpx.post(f"{service.url}/v1/dev/token", json={"user_id": "1001", "tenant_id": "1001"}).json()["token"]
+    r = httpx.post(
+        f"{service.url}/v1/tools/get_recommendation",
+        json={"recommendation_id": rec_id},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    return float(r.json()["data"]["savings_monthly"]["amount"])
+
+
+def test_first_load_is_small_and_interactive_fast(browser: Any, service: Served) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="ru-RU", bypass_csp=True)
+    transferred: list[int] = []
+    page.on("response", lambda r: transferred.append(len(r.body()) if r.ok and r.request.method == "GET" else 0))
+    t0 = time.monotonic()
+    page.goto(service.url + "/")
+    page.wait_for_selector("#demo-users .card")
+    interactive_s = time.monotonic() - t0
+    total = sum(transferred)
+    print(json.dumps({"first_load_bytes": total, "interactive_s": round(interactive_s, 3)}))
+    assert total < 300_000 and interactive_s < 1.0
+    headers = page.evaluate("async () => (await fetch('/')).headers.get('content-security-policy')")
+    assert "script-src 'self'" in headers and "http" not in headers.replace("https:", "")
+    page.close()
+
+
+def test_a_demo_user_reads_a_recommendation_and_chats_about_it(
+    browser: Any, service: Served, model: ScriptedLLMServer
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="ru-RU", bypass_csp=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(service.url + "/")
+    page.wait_for_selector("#demo-users .card")
+    assert page.inner_text("#signin-title") == "Вход"
+    _shot(page, "01-sign-in")
+    page.click('#demo-users .card[data-user="1001"]')
+    page.wait_for_selector("#rec-rows button.link")
+    rows = page.eval_on_selector_all("#rec-rows tr", "rs => rs.map(r => [...r.cells].map(c => c.innerText))")
+    assert len(rows) >= 6 and all("₽" in r[2] and "₽" in r[3] for r in rows)
+    monthly = [float(r[2].split("₽")[0].replace("\u00a0", "").replace(" ", "").replace(",", ".")) for r in rows]
+    assert monthly == sorted(monthly, reverse=True), "sorted by savings"
+    _shot(page, "02-recommendations")
+
+    page.click("#rec-rows button.link >> nth=0")
+    page.wait_for_selector("#rec-detail h2")
+    detail = page.inner_text("#rec-detail")
+    for heading in ("Кратко", "Как посчитано", "Риски", "Следующие шаги", "Экономия"):
+        assert heading in detail
+    _shot(page, "03-recommendation-text")
+
+    rec_id = int(page.get_attribute("#rec-rows button.link >> nth=0", "data-rec") or 0)
+    figure = format_money(_savings(service, rec_id), "RUB", "ru", "month")
+    answer = f"Переезд сэкономит {figure}. Главный риск — короткий простой при переключении."
+    model.reset()
+    model.script(
+        Reply(tool_calls=[ScriptedToolCall("estimate_migration_effort", json.dumps({"recommendation_id": rec_id}))]),
+        Reply(text=answer, chunk_size=3, delay_between_chunks_s=0.06),
+    )
+    page.click("#open-rec-chat")
+    page.wait_for_function("document.getElementById('chat-state').textContent.includes('на связи')")
+    page.fill("#chat-input", "Сколько сэкономим и какие риски?")
+    page.press("#chat-input", "Enter")
+    page.wait_for_selector(".msg.assistant .step.done", timeout=20_000)
+    assert "estimate_migration_effort" in page.inner_text(".msg.assistant .steps")
+    page.wait_for_function("document.querySelector('.msg.assistant .body').textContent.length > 3")
+    partial = page.inner_text(".msg.assistant .body")
+    assert 0 < len(partial) < len(answer), "deltas show before the answer is complete"
+    page.wait_for_selector(".msg.assistant button.num", timeout=20_000)
+    assert page.inner_text(".msg.assistant .body") == answer
+    page.click(".msg.assistant button.num")
+    page.wait_for_selector("#source:not([hidden])")
+    source = page.inner_text("#source")
+    assert "savings" in source and "Источник" in source, source
+    _shot(page, "04-chat-number-source")
+    page.click("#source button")
+
+    model.script(Reply(text="медленно " * 60, delay_between_chunks_s=0.05))
+    page.fill("#chat-input", "А подробнее?")
+    page.press("#chat-input", "Enter")
+    page.wait_for_function(
+        "document.querySelectorAll('.msg.assistant').length === 2 && !document.getElementById('chat-cancel').disabled"
+    )
+    page.wait_for_function(
+        "document.querySelectorAll('.msg.assistant')[1].querySelector('.body').textContent.length > 5"
+    )
+    page.click("#chat-cancel")
+    page.wait_for_selector(".msg.assistant >> nth=1 >> text=Ответ остановлен", timeout=20_000)
+    _shot(page, "05-chat-cancelled")
+
+    invented = "Экономия составит 999 999,99 ₽/мес."
+    model.script(Reply(text=invented), Reply(text=invented))  # the answer, and its corrective re-ask
+    page.fill("#chat-input", "А если всё сразу?")
+    page.press("#chat-input", "Enter")
+    page.wait_for_selector(".msg.assistant >> nth=2 >> button.num.untraced", timeout=20_000)
+    page.click(".msg.assistant >> nth=2 >> button.num.untraced")
+    assert "Не подтверждено данными" in page.inner_text("#source")
+    page.click("#source button")
+
+    page.click("#lang")
+    assert page.inner_text("#tabs").replace("\n", " ").strip().startswith("Recommendations")
+    assert page.inner_text("#chat-send") == "Send"
+    assert page.inner_text("#recs-total").startswith("Open:") and "RUB/month" in page.inner_text("#recs-total")
+    assert page.inner_text("#chat-state") == "Assistant online" and page.inner_text("#chat-title").startswith("Chat:")
+    page.wait_for_selector("#rec-detail >> text=How it is calculated", timeout=20_000)
+    _shot(page, "06-english")
+    assert errors == [], errors
+    page.close()
+
+
+def test_without_a_demo_user_the_page_takes_a_token_and_says_when_it_is_expired(browser: Any, service: Served) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="ru-RU", bypass_csp=True)  # a phone
+    page.goto(service.url + "/#token=not-a-token")
+    page.wait_for_selector("#notice:not([hidden])", timeout=20_000)
+    assert "Войдите снова" in page.inner_text("#notice")
+    assert page.is_visible("#signin")
+    assert "token" not in page.url
+    _shot(page, "07-phone-expired")
+    page.close()
