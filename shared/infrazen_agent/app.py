@@ -66,7 +66,7 @@ def create_app(
         title=title or f"InfraZen Agent ({', '.join(components)})",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served below from the package: no CDN (a blank page offline otherwise)
         redoc_url=None,
     )
     app.state.runtime = runtime
@@ -86,6 +86,8 @@ def create_app(
     for router, _ in loaded:
         app.include_router(router)
 
+    _install_docs(app)
+
     @app.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:
         if not sees_diagnostics(request):
@@ -104,3 +106,37 @@ def _registry() -> CollectorRegistry:
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     return registry
+
+
+_DOCS_ASSETS = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "favicon-32x32.png": "image/png",
+}
+
+
+def _install_docs(app: FastAPI) -> None:
+    """Swagger UI 5 (OpenAPI 3.1) at /docs from the `swagger-ui-py` package's files: works offline;
+    "Authorize" takes a token (the bearer scheme every authenticated route declares) and "Try it
+    out" sends it."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> Response:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} — API",
+            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/docs/assets/favicon-32x32.png",
+            swagger_ui_parameters={"persistAuthorization": False, "tryItOutEnabled": True},
+        )
+
+    @app.get("/docs/assets/{name}", include_in_schema=False)
+    async def docs_asset(name: str) -> Response:
+        if name not in _DOCS_ASSETS:
+            return error_response(404, "not_found", "no such file")
+        from importlib import resources
+
+        body = (resources.files("swagger_ui") / "static" / name).read_bytes()
+        return Response(body, media_type=_DOCS_ASSETS[name], headers={"Cache-Control": "public, max-age=86400"})

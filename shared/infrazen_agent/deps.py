@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.requests import HTTPConnection
 
 from .auth import Principal, bearer_token, verify_token
@@ -21,8 +22,15 @@ async def get_runtime(request: Request) -> Runtime:
     return await runtime_of(request).ensure_started()
 
 
-async def current_principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
-    return verify_token(runtime_of(request).settings, bearer_token(authorization))
+# Declares the HTTP bearer scheme in the OpenAPI (so the docs' "Authorize" sends the token); the
+# header itself is read and checked by bearer_token, with its own error messages.
+_BEARER = HTTPBearer(auto_error=False, bearerFormat="JWT", description="A service JWT (`infrazen-agent token`)")
+
+
+async def current_principal(
+    request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)] = None
+) -> Principal:
+    return verify_token(runtime_of(request).settings, bearer_token(request.headers.get("authorization")))
 
 
 def sees_diagnostics(conn: HTTPConnection) -> bool:

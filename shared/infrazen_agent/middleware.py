@@ -107,7 +107,8 @@ class RequestContextMiddleware:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", rid.encode()))
-                headers += _SECURITY_HEADERS
+                present = {name.lower() for name, _ in headers}
+                headers += [h for h in _SECURITY_HEADERS if h[0] not in present]  # a route may set its own
                 if not any(name.lower() == b"cache-control" for name, _ in headers):
                     headers.append(_NO_STORE)
                 message = {**message, "headers": headers}

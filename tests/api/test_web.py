@@ -53,3 +53,14 @@ async def test_outside_dev_there_is_no_sign_in_shortcut(seeded_settings: Setting
             await c.post("/v1/dev/token", json={"user_id": "1001", "tenant_id": "1001"}),
         ):
             assert r.status_code == 404 and "token" not in r.text
+
+
+async def test_only_the_embedding_app_may_frame_the_page(seeded_settings: Settings) -> None:
+    settings = seeded_settings.model_copy(update={"agent_cors_origins": ["https://app.infrazen.example"]})
+    async with in_process(["web", "health"], settings) as c:
+        page = await c.get("/")
+        csp = page.headers["content-security-policy"]
+        assert csp.endswith("frame-ancestors 'self' https://app.infrazen.example")
+        assert page.headers["x-frame-options"] == "SAMEORIGIN"
+        api = await c.get("/v1/health")
+        assert api.headers["x-frame-options"] == "DENY"  # everything else: never framed

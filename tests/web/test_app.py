@@ -195,3 +195,36 @@ def test_without_a_demo_user_the_page_takes_a_token_and_says_when_it_is_expired(
     assert "token" not in page.url
     _shot(page, "07-phone-expired")
     page.close()
+
+
+def test_the_api_docs_work_offline_and_authorize_then_try_it_out_succeeds(browser: Any, service: Served) -> None:
+    token = httpx.post(f"{service.url}/v1/dev/token", json={"user_id": "1001", "tenant_id": "1001"}).json()["token"]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    outside: list[str] = []
+
+    def only_localhost(route: Any) -> None:
+        if route.request.url.startswith(service.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_localhost)  # offline: nothing but the service answers
+    page.goto(service.url + "/docs")
+    page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
+    page.click(".btn.authorize")
+    page.fill(".auth-container input", token)
+    page.click(".auth-btn-wrapper .btn.modal-btn.auth.authorize")
+    page.click(".auth-btn-wrapper .btn-done")
+    page.click("#operations-tools-list_tools_v1_tools_get .opblock-summary")
+    try_it = page.locator("#operations-tools-list_tools_v1_tools_get .try-out__btn")
+    if try_it.count() and "Cancel" not in try_it.inner_text():
+        try_it.click()
+    page.click("#operations-tools-list_tools_v1_tools_get .execute")
+    cell = "#operations-tools-list_tools_v1_tools_get .live-responses-table tbody .response-col_status"
+    page.wait_for_selector(cell)
+    status = page.inner_text(cell)
+    _shot(page, "08-api-docs")
+    assert status.strip().startswith("200"), status
+    assert outside == [], outside
+    page.close()

@@ -23,10 +23,11 @@ router = APIRouter(tags=["web"])
 _STATIC = resources.files("infrazen_agent.web") / "static"
 _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 _ASSETS = {name: _TYPES[name[name.rfind(".") :]] for name in ("app.js", "strings.js", "markdown.js", "app.css")}
-# Only this origin's scripts and styles; the chat socket on the same host.
+# Only this origin's scripts and styles; the chat socket on the same host; framed only by this
+# origin and the embedding apps allowed by AGENT_CORS_ORIGINS (the InfraZen app).
 _CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "connect-src 'self' ws: wss:; frame-ancestors *; base-uri 'none'; form-action 'none'"
+    "connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
 )
 DEMO_TOKEN_TTL_S = 3600
 
@@ -36,8 +37,11 @@ def _read(name: str) -> bytes:
 
 
 @router.get("/", include_in_schema=False)
-async def index() -> HTMLResponse:
-    headers = {"Cache-Control": "no-cache", "Content-Security-Policy": _CSP}
+async def index(request: Request) -> HTMLResponse:
+    embedders = " ".join(o for o in request.app.state.runtime.settings.agent_cors_origins if o != "*")
+    csp = f"{_CSP} {embedders}".strip()
+    # frame-ancestors decides in browsers that know it; SAMEORIGIN for those that do not
+    headers = {"Cache-Control": "no-cache", "Content-Security-Policy": csp, "X-Frame-Options": "SAMEORIGIN"}
     return HTMLResponse(_read("index.html"), headers=headers)
 
 
@@ -57,7 +61,7 @@ def _dev_only(request: Request) -> None:
         raise NotFound("not found")
 
 
-_DEV = {404: {"description": "Not in dev mode (AGENT_ENV=prod), or no such demo user"}}
+_DEV: dict[int | str, dict[str, Any]] = {404: {"description": "Not in dev mode (AGENT_ENV=prod), or no such demo user"}}
 
 
 @router.get("/v1/dev/demo-users", responses=_DEV, summary="Dev only: the demo users a person may sign in as")
