@@ -228,3 +228,53 @@ def test_the_api_docs_work_offline_and_authorize_then_try_it_out_succeeds(browse
     assert status.strip().startswith("200"), status
     assert outside == [], outside
     page.close()
+
+
+def test_a_pasted_screenshot_is_previewed_uploaded_and_sent_with_the_question(
+    browser: Any, service: Served, model: ScriptedLLMServer
+) -> None:
+    from tests.api.test_upload import png_bytes
+
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="ru-RU", bypass_csp=True)
+    page.goto(service.url + "/")
+    page.click('#demo-users .card[data-user="1001"]')
+    page.wait_for_selector("#rec-rows button.link")
+    page.click('#tabs button[data-tab="analytics"]')
+    page.wait_for_selector("#trend svg polyline", timeout=20_000)
+    assert page.locator("#kpis .kpi").count() == 5
+    points = page.get_attribute("#trend svg polyline", "points") or ""
+    assert len(points.split()) >= 28, "a point per day of the 30-day range"
+    token = httpx.post(f"{service.url}/v1/dev/token", json={"user_id": "1001", "tenant_id": "1001"}).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    overview = httpx.post(f"{service.url}/v1/tools/get_analytics_overview", json={"days": 30}, headers=auth).json()
+    total = overview["data"]["total_spend"]
+    assert page.inner_text("#kpis .kpi >> nth=0").endswith(format_money(total["amount"], total["currency"], "ru"))
+    found = httpx.post(f"{service.url}/v1/tools/get_anomalies", json={"days": 30, "limit": 20}, headers=auth).json()
+    assert page.locator("#trend circle.anomaly").count() == len(found["data"]["anomalies"])
+    assert page.locator("#by-service li").count() >= 3 and page.locator("#by-provider li").count() >= 2
+    _shot(page, "10-analytics")
+    page.click("#an-open")
+    page.wait_for_function("document.getElementById('chat-state').textContent.includes('на связи')")
+    b64 = __import__("base64").b64encode(png_bytes(320, 200)).decode()
+    page.evaluate(
+        """b64 => {
+            const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+            const data = new DataTransfer();
+            data.items.add(new File([bytes], "bill.png", {type: "image/png"}));
+            document.getElementById("chat-input").dispatchEvent(
+                new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+        }""",
+        b64,
+    )
+    page.wait_for_selector("#attachments .thumb.ready img", timeout=20_000)
+    assert page.get_attribute("#attachments .thumb progress", "value") == "100"
+    model.reset()
+    model.script(Reply(text="На скриншоте счёт за месяц, без расхождений с данными."))
+    page.fill("#chat-input", "Что на скриншоте?")
+    page.press("#chat-input", "Enter")
+    page.wait_for_selector(".msg.assistant >> text=На скриншоте счёт", timeout=20_000)
+    assert page.locator(".msg.user img.sent").count() == 1 and page.locator("#attachments .thumb").count() == 0
+    parts = model.requests[-1]["messages"][-1]["content"]
+    assert isinstance(parts, list) and any(p.get("type") == "image_url" for p in parts), parts
+    _shot(page, "09-chat-screenshot")
+    page.close()

@@ -25,7 +25,8 @@
     const locale = state.lang === "ru" ? "ru-RU" : "en-US";
     const n = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(m.amount);
     const sign = SIGNS[m.currency] || m.currency;
-    const body = state.lang === "ru" ? `${n} ${sign}` : sign === "$" ? `$${n}` : `${n} ${m.currency}`;
+    // as the server's formatter writes it (wording/numbers.py): "14 252,74 ₽/мес", "14,252.74 RUB/month"
+    const body = state.lang === "ru" ? `${n}\u00a0${sign}` : sign === "$" ? `$${n}` : `${n} ${m.currency}`;
     return body + ((PERIODS[state.lang] || {})[m.period] || "");
   }
   function el(tag, cls, text) {
@@ -105,6 +106,7 @@
   }
   function signOut() {
     state.token = null;
+    state.analytics = null;
     sessionStorage.removeItem("iza.token");
     closeChat();
     $("signin").hidden = false;
@@ -143,6 +145,7 @@
     for (const b of document.querySelectorAll("#tabs button")) b.setAttribute("aria-pressed", String(b.dataset.tab === tab));
     $("recs").hidden = tab !== "recs";
     $("analytics").hidden = tab !== "analytics";
+    if (tab === "analytics" && !state.analytics) loadAnalytics();
   }
   async function loadRecs() {
     const type = $("rec-type").value;
@@ -179,6 +182,87 @@
       body.append(tr);
     }
   }
+  // --- analytics: the same tools the chat uses, drawn
+  async function loadAnalytics() {
+    const days = Number($("an-range").value) || 30;
+    try {
+      const [overview, trends, services, providers, anomalies] = await Promise.all([
+        api("/v1/tools/get_analytics_overview", { days }),
+        api("/v1/tools/get_cost_trends", { days, granularity: "day" }),
+        api("/v1/tools/get_service_breakdown", { days, limit: 8 }),
+        api("/v1/tools/get_provider_breakdown", { days, limit: 8 }),
+        api("/v1/tools/get_anomalies", { days, limit: 20 }),
+      ]);
+      state.analytics = { overview: overview.data, trends: trends.data, services: services.data, providers: providers.data, anomalies: anomalies.data };
+      renderAnalytics();
+    } catch (e) { notice(e.message); }
+  }
+  function renderAnalytics() {
+    const a = state.analytics;
+    if (!a || !a.overview) return;
+    const card = (label, value) => { const c = el("div", "kpi"); c.append(el("span", "muted", label), el("strong", null, value)); return c; };
+    const change = a.overview.change_pct === null ? "—" : `${a.overview.change_pct > 0 ? "+" : ""}${num(a.overview.change_pct)} %`;
+    $("kpis").replaceChildren(card(t("kpi.total"), money(a.overview.total_spend)), card(t("kpi.daily"), money(a.overview.average_daily)),
+      card(t("kpi.runrate"), money(a.overview.run_rate_monthly)), card(t("kpi.change"), change),
+      card(t("kpi.anomalies"), String(a.anomalies ? a.anomalies.count : 0)));
+    $("trend").replaceChildren(chart(a.trends, (a.anomalies && a.anomalies.anomalies) || []));
+    bars($("by-service"), a.services);
+    bars($("by-provider"), a.providers);
+  }
+  const SVG = "http://www.w3.org/2000/svg";
+  function svg(tag, attrs) {
+    const node = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
+    return node;
+  }
+  function chart(trends, anomalies) {
+    const frag = document.createDocumentFragment();
+    const points = (trends && trends.points) || [];
+    frag.append(el("figcaption", null, t("chart.title")));
+    if (!points.length) return frag;
+    const W = 760, H = 220, P = 36;
+    const max = Math.max(...points.map((p) => p.amount)) * 1.1 || 1;
+    const x = (i) => P + (i * (W - 2 * P)) / Math.max(1, points.length - 1);
+    const y = (v) => H - P - (v / max) * (H - 2 * P);
+    const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": t("chart.title") });
+    root.append(svg("line", { x1: P, y1: H - P, x2: W - P, y2: H - P, class: "axis" }));
+    for (const f of [0.5, 1]) {
+      const v = (max / 1.1) * f;
+      root.append(svg("line", { x1: P, y1: y(v), x2: W - P, y2: y(v), class: "grid" }));
+      const label = svg("text", { x: 2, y: y(v) + 4, class: "tick" });
+      label.textContent = num(Math.round(v));
+      root.append(label);
+    }
+    root.append(svg("polyline", { points: points.map((p, i) => `${x(i)},${y(p.amount)}`).join(" "), class: "line" }));
+    const byDay = new Map(points.map((p, i) => [p.start, i]));
+    for (const an of anomalies) {
+      const i = byDay.get(an.day);
+      if (i === undefined) continue;
+      const dot = svg("circle", { cx: x(i), cy: y(points[i].amount), r: 5, class: "anomaly " + an.kind });
+      const title = svg("title");
+      title.textContent = t("chart.anomaly", { day: an.day, amount: `${money(an.amount)} · ${an.service} · ${an.kind}` });
+      dot.append(title);
+      root.append(dot);
+    }
+    for (const i of [0, points.length - 1]) {
+      const label = svg("text", { x: x(i), y: H - 12, class: "tick", "text-anchor": i ? "end" : "start" });
+      label.textContent = points[i].start;
+      root.append(label);
+    }
+    frag.append(root);
+    return frag;
+  }
+  function bars(list, breakdown) {
+    list.replaceChildren();
+    for (const item of (breakdown && breakdown.items) || []) {
+      const li = el("li");
+      const bar = el("span", "bar");
+      bar.style.width = Math.max(2, Math.round(item.pct)) + "%";
+      li.append(el("span", "label", item.name), bar, el("span", "n", `${money(item.amount)} · ${num(item.pct)} %`));
+      list.append(li);
+    }
+  }
+
   async function openRec(r) {
     const box = $("rec-detail");
     box.hidden = false;
@@ -389,13 +473,61 @@
   function busy(on) {
     $("chat-cancel").disabled = !on;
   }
+  // --- screenshots: picked, pasted or dropped; uploaded at once (with progress), sent with the next question
+  const attached = []; // { id: upload id once stored, url: local preview, box }
+  function attach(file) {
+    if (!state.chat || !file) return;
+    if (!/^image\/(png|jpeg|webp)$/.test(file.type)) { notice(t("err.image_type")); return; }
+    const item = { id: null, url: URL.createObjectURL(file), box: el("figure", "thumb") };
+    const img = el("img");
+    img.src = item.url;
+    img.alt = t("chat.attached", { name: file.name || "" });
+    const progress = el("progress");
+    progress.max = 100;
+    progress.value = 0;
+    const remove = el("button", "ghost", t("chat.remove"));
+    remove.type = "button";
+    remove.addEventListener("click", () => { attached.splice(attached.indexOf(item), 1); item.box.remove(); });
+    item.box.append(img, progress, remove);
+    $("attachments").append(item.box);
+    attached.push(item);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", "/v1/upload");
+    xhr.setRequestHeader("Authorization", "Bearer " + state.token);
+    xhr.upload.onprogress = (ev) => { if (ev.lengthComputable) progress.value = Math.round((ev.loaded / ev.total) * 100); };
+    xhr.onload = () => {
+      let data = {};
+      try { data = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+      if (xhr.status === 201 && data.upload_id) {
+        item.id = data.upload_id;
+        progress.value = 100;
+        item.box.classList.add("ready");
+      } else {
+        const err = data.error || {};
+        item.box.classList.add("failed");
+        item.box.append(el("span", "error", errorText(err.code || String(xhr.status), err.message)));
+      }
+    };
+    xhr.onerror = () => { item.box.classList.add("failed"); item.box.append(el("span", "error", t("err.network"))); };
+    const form = new FormData();
+    form.append("file", file, file.name || "screenshot.png");
+    xhr.send(form);
+  }
   function send(text) {
     const chat = state.chat;
-    if (!chat || !chat.ws || chat.ws.readyState !== WebSocket.OPEN || !text.trim()) return;
+    if (!chat || !chat.ws || chat.ws.readyState !== WebSocket.OPEN) return;
+    if (attached.some((a) => !a.id && !a.box.classList.contains("failed"))) { notice(t("chat.uploading")); return; }
+    const ready = attached.filter((a) => a.id);
+    if (!text.trim() && !ready.length) return;
     chat.lastQuestion = text;
     const li = bubble("user", text);
     li.classList.add("pending");
-    chat.ws.send(JSON.stringify({ type: "message", content: text, client_message_id: "w" + Date.now().toString(36) + Math.random().toString(36).slice(2, 8) }));
+    for (const a of ready) { const img = el("img", "sent"); img.src = a.url; img.alt = t("chat.attached", { name: "" }); li.append(img); }
+    const message = { type: "message", content: text, attachments: ready.map((a) => a.id),
+      client_message_id: "w" + Date.now().toString(36) + Math.random().toString(36).slice(2, 8) };
+    attached.length = 0;
+    $("attachments").replaceChildren();
+    chat.ws.send(JSON.stringify(message));
   }
   function showSource(n, anchor) {
     const box = $("source");
@@ -425,6 +557,7 @@
     sessionStorage.setItem("iza.lang", state.lang);
     translate();
     if (state.token && state.recs.length) renderRecs();
+    if (state.analytics) renderAnalytics();
     if (state.chat) {
       $("chat-title").textContent = t(state.chat.title[0], state.chat.title[1]);
       if (lastChatState) $("chat-state").textContent = t(lastChatState);
@@ -440,6 +573,7 @@
     for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
     $("rec-type").addEventListener("change", loadRecs);
     $("rec-sort").addEventListener("change", renderRecs);
+    $("an-range").addEventListener("change", loadAnalytics);
     $("an-open").addEventListener("click", () => {
       const days = Number($("an-range").value);
       openChat({ scope: "analytics", time_range: { days } }, ["chat.analytics", { days }]);
@@ -447,6 +581,15 @@
     $("chat-close").addEventListener("click", closeChat);
     $("chat-cancel").addEventListener("click", () => { if (state.chat && state.chat.ws) state.chat.ws.send(JSON.stringify({ type: "cancel" })); });
     $("chat-form").addEventListener("submit", (ev) => { ev.preventDefault(); const v = $("chat-input").value; $("chat-input").value = ""; send(v); });
+    $("chat-attach").addEventListener("click", () => $("chat-file").click());
+    $("chat-file").addEventListener("change", (ev) => { for (const f of ev.target.files) attach(f); ev.target.value = ""; });
+    $("chat-input").addEventListener("paste", (ev) => {
+      for (const item of ev.clipboardData ? ev.clipboardData.items : []) {
+        if (item.kind === "file" && item.type.startsWith("image/")) { ev.preventDefault(); attach(item.getAsFile()); }
+      }
+    });
+    $("chat").addEventListener("dragover", (ev) => { ev.preventDefault(); });
+    $("chat").addEventListener("drop", (ev) => { ev.preventDefault(); for (const f of ev.dataTransfer.files) attach(f); });
     $("chat-input").addEventListener("keydown", (ev) => { if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); $("chat-form").requestSubmit(); } });
     window.addEventListener("message", (ev) => {
       if (ev.data && ev.data.type === "infrazen-agent-token" && typeof ev.data.token === "string") signIn(ev.data.token);
