@@ -30,3 +30,24 @@ def test_every_operation_documents_its_errors() -> None:
             continue
         for method, op in operations.items():
             assert "401" in op["responses"], f"{method.upper()} {path} does not document 401"
+
+
+def test_every_request_body_has_an_example() -> None:
+    spec = current_spec()
+    schemas = spec["components"]["schemas"]  # type: ignore[index]
+
+    def has_example(schema: dict[str, object]) -> bool:
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            return has_example(schemas[ref.rsplit("/", 1)[-1]])
+        if "examples" in schema or "example" in schema:
+            return True
+        return any(has_example(s) for s in schema.get("anyOf", []) if isinstance(s, dict))  # type: ignore[attr-defined]
+
+    for path, operations in spec["paths"].items():  # type: ignore[attr-defined]
+        for method, op in operations.items():
+            for kind, content in op.get("requestBody", {}).get("content", {}).items():
+                if kind == "multipart/form-data":
+                    continue  # a file: Swagger UI offers a file picker
+                found = "example" in content or "examples" in content or has_example(content.get("schema", {}))
+                assert found, f"{method.upper()} {path} ({kind}) has no example"

@@ -89,7 +89,15 @@ async def on_start(runtime: Runtime) -> None:
 
 
 class ChatStart(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"scope": "recommendation", "recommendation_id": 42},
+                {"scope": "analytics", "time_range": {"days": 30}},
+            ]
+        },
+    )
 
     scope: Literal["recommendation", "analytics"]
     recommendation_id: int | str | None = None
@@ -131,7 +139,10 @@ class ChatStarted(BaseModel):
 
 
 class TurnIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"content": "Сколько сэкономим и какие риски?", "client_message_id": "m-1"}]},
+    )
 
     content: str = ""
     attachments: list[str] = Field(default_factory=list)
@@ -210,7 +221,7 @@ async def cancel(
     session_id: str,
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
-    body: Annotated[ClientCancel | None, Body()] = None,
+    body: Annotated[ClientCancel | None, Body(examples=[{"type": "cancel", "turn_id": "turn_5Yb2"}])] = None,
 ) -> dict[str, Any]:
     service = get_chat_service(runtime)
     session = await service.load_session(principal, session_id)
@@ -219,7 +230,9 @@ async def cancel(
 
 
 class ConfirmIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"action_id": "act_3kq9", "approve": True}]}
+    )
 
     action_id: str = Field(max_length=40)
     approve: bool

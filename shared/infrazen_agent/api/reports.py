@@ -24,7 +24,7 @@ class ReportContext(BaseModel):
 
 
 class ReportRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"role": "finops", "language": "ru"}]})
 
     user_id: int | str | None = Field(default=None, description="ignored for scope: must equal the token's tenant")
     role: Role = "finops"

@@ -70,7 +70,7 @@ async def call_tool(
     request: Request,
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
-    arguments: dict[str, Any] | None = Body(default=None),
+    arguments: dict[str, Any] | None = Body(default=None, examples=[{"days": 30}, {"recommendation_id": 42}]),
 ) -> ToolResult:
     principal.require_service_token("the tool API")
     registry = get_registry()

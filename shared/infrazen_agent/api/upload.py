@@ -44,6 +44,7 @@ _BODY_DOC: dict[str, Any] = {
                     "properties": {"file": {"type": "string", "format": "binary"}},
                 }
             },
+            # (JSON: a screenshot as base64, e.g. from a clipboard)
             "application/json": {
                 "schema": {
                     "type": "object",
@@ -53,7 +54,12 @@ _BODY_DOC: dict[str, Any] = {
                         "content_type": {"type": "string"},
                         "data": {"type": "string", "description": "base64 (a data: URL prefix is allowed)"},
                     },
-                }
+                },
+                "example": {
+                    "filename": "bill.png",
+                    "data": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4"
+                    "nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC",
+                },
             },
         },
     }

@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..auth import INFRAZEN_ROLES, mint_token
 from ..deps import RuntimeDep
@@ -78,6 +78,8 @@ async def demo_users(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
 
 
 class DemoSignIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"user_id": "1001", "tenant_id": "1001"}]})
+
     user_id: str = Field(min_length=1, max_length=64)
     tenant_id: str = Field(min_length=1, max_length=64)
 

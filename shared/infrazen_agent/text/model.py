@@ -13,7 +13,15 @@ Language = Literal["ru", "en"]
 
 
 class TextRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"recommendation_id": 42, "language": "ru"},
+                {"resource_id": 7, "target_provider": "beget", "language": "en"},
+            ]
+        },
+    )
 
     recommendation_id: int | None = Field(default=None, ge=1)
     resource_id: int | None = Field(default=None, ge=1)
