@@ -140,7 +140,8 @@ def test_a_demo_user_reads_a_recommendation_and_chats_about_it(
     page.fill("#chat-input", "Сколько сэкономим и какие риски?")
     page.press("#chat-input", "Enter")
     page.wait_for_selector(".msg.assistant .step.done", timeout=20_000)
-    assert "estimate_migration_effort" in page.inner_text(".msg.assistant .steps")
+    assert "оцениваю трудоёмкость" in page.inner_text(".msg.assistant .steps")
+    assert page.get_attribute(".msg.assistant .step.done", "title") == "estimate_migration_effort"
     page.wait_for_function("document.querySelector('.msg.assistant .body').textContent.length > 3")
     partial = page.inner_text(".msg.assistant .body")
     assert 0 < len(partial) < len(answer), "deltas show before the answer is complete"
@@ -174,6 +175,19 @@ def test_a_demo_user_reads_a_recommendation_and_chats_about_it(
     page.click(".msg.assistant >> nth=2 >> button.num.untraced")
     assert "Не подтверждено данными" in page.inner_text("#source")
     page.click("#source button")
+
+    hostile = (
+        'Итог:\n\n<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>\n\n'
+        "| Шаг | Что |\n|---|---|\n| 1 | **Проверить** `db` |\n\n- пункт <b onclick=alert(1)>жирный</b>"
+    )
+    model.script(Reply(text=hostile))
+    page.fill("#chat-input", "Покажи таблицей")
+    page.press("#chat-input", "Enter")
+    page.wait_for_selector(".msg.assistant >> nth=3 >> table.md", timeout=20_000)
+    last = page.locator(".msg.assistant >> nth=3")
+    assert last.locator("img, script, b[onclick]").count() == 0, "a model's HTML stays text"
+    assert "<img src=x" in last.inner_text() and last.locator("table.md td strong").inner_text() == "Проверить"
+    assert page.evaluate("window.pwned === undefined")
 
     page.click("#lang")
     assert page.inner_text("#tabs").replace("\n", " ").strip().startswith("Recommendations")

@@ -415,7 +415,7 @@
         break;
       case "tool_call": {
         const li = assistantBubble(ev.turn_id);
-        const step = el("li", "step running", t("tool.running", { name: ev.name }));
+        const step = el("li", "step running", t("tool.running", { name: toolName(ev.name) }));
         step.dataset.call = ev.call_id;
         li.querySelector(".steps").append(step);
         break;
@@ -424,7 +424,9 @@
         const li = assistantBubble(ev.turn_id);
         const step = li.querySelector(`[data-call="${ev.call_id}"]`) || el("li", "step");
         step.className = "step " + (ev.ok ? "done" : "failed");
-        step.textContent = ev.ok ? t("tool.done", { name: ev.name, summary: ev.summary }) : t("tool.failed", { name: ev.name, code: ev.error_code });
+        step.textContent = ev.ok ? t("tool.done", { name: toolName(ev.name), summary: ev.summary })
+          : t("tool.failed", { name: toolName(ev.name), code: ev.error_code });
+        step.title = ev.name;
         if (!step.parentNode) li.querySelector(".steps").append(step);
         break;
       }
@@ -465,6 +467,10 @@
       default:
         break;
     }
+  }
+  function toolName(name) {
+    const key = "toolname." + name;
+    return window.STRINGS[state.lang][key] ? t(key) : name;
   }
   function markStatus(li, status, incomplete) {
     if (status === "cancelled") li.append(el("p", "muted", t("chat.cancelled")));
