@@ -142,3 +142,25 @@ async def test_a_reconnecting_tab_is_told_what_waits(online_chat: Chat, llm_serv
             {"turn_id": event["turn_id"], "content": "Второй", "client_message_id": "m-2", "attachments": []}
         ]
         await _terminals(ws, 2)
+
+
+async def test_another_tenant_cannot_see_or_cancel_what_waits_in_a_session(
+    online_chat: Chat, llm_server: ScriptedLLMServer
+) -> None:
+    llm_server.script(Reply(text="Долгий ответ.", delay_first_token_s=0.8), Reply(text="Ответ на второй."))
+    sid = (await online_chat.start({"scope": "analytics"}))["session_id"]
+    other = (await online_chat.start({"scope": "analytics"}, user="2002", tenant="2002"))["session_id"]
+    async with online_chat.ws(sid) as ws, online_chat.ws(other, user="2002", tenant="2002") as intruder:
+        await ws.send({"type": "message", "content": "Первый"})
+        await ws.send({"type": "message", "content": "Второй"})
+        while (queued := await ws.recv())["type"] != "turn_queued":
+            pass
+        # the other tenant names the waiting turn from its own session: nothing happens to it
+        await intruder.send({"type": "cancel", "turn_id": queued["turn_id"]})
+        async with online_chat.http() as c:
+            seen = await c.get(f"/v1/chat/sessions/{sid}", headers=online_chat.headers("2002", "2002"))
+        assert seen.status_code == 404 and "Второй" not in seen.text
+        events = await _terminals(ws, 2)
+    answers = [e for e in of_type(events, "message")]
+    assert [a["status"] for a in answers] == ["complete", "complete"]
+    assert answers[-1]["turn_id"] == queued["turn_id"] and answers[-1]["content"] == "Ответ на второй."
