@@ -116,6 +116,10 @@ def test_a_demo_user_reads_a_recommendation_and_chats_about_it(
     page.wait_for_selector("#rec-rows button.link")
     rows = page.eval_on_selector_all("#rec-rows tr", "rs => rs.map(r => [...r.cells].map(c => c.innerText))")
     assert len(rows) >= 6 and all("₽" in r[2] and "₽" in r[3] for r in rows)
+    # effort and risk of the rows in view, from each recommendation's own text
+    page.wait_for_function("document.querySelector('#rec-rows tr td.effort').textContent.includes('/5')")
+    first_effort = page.inner_text("#rec-rows tr >> nth=0 >> td.effort")
+    assert page.inner_text("#rec-rows tr >> nth=0 >> td.risk-cell") in ("низкий", "средний", "высокий")
     monthly = [float(r[2].split("₽")[0].replace("\u00a0", "").replace(" ", "").replace(",", ".")) for r in rows]
     assert monthly == sorted(monthly, reverse=True), "sorted by savings"
     _shot(page, "02-recommendations")
@@ -125,6 +129,7 @@ def test_a_demo_user_reads_a_recommendation_and_chats_about_it(
     detail = page.inner_text("#rec-detail")
     for heading in ("Кратко", "Как посчитано", "Риски", "Следующие шаги", "Экономия"):
         assert heading in detail
+    assert first_effort in detail, "the list's effort is the text's"
     _shot(page, "03-recommendation-text")
 
     rec_id = int(page.get_attribute("#rec-rows button.link >> nth=0", "data-rec") or 0)

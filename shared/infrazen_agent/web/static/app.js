@@ -168,7 +168,7 @@
         : b.savings_monthly.amount - a.savings_monthly.amount);
     const body = $("rec-rows");
     body.replaceChildren();
-    if (!rows.length) { const tr = el("tr"); const td = el("td", "muted", t("recs.none")); td.colSpan = 6; tr.append(td); body.append(tr); }
+    if (!rows.length) { const tr = el("tr"); const td = el("td", "muted", t("recs.none")); td.colSpan = 8; tr.append(td); body.append(tr); }
     for (const r of rows) {
       const tr = el("tr");
       const open = el("button", "link", r.title);
@@ -176,10 +176,15 @@
       open.dataset.rec = r.id;
       open.addEventListener("click", () => openRec(r));
       const first = el("td"); first.append(open);
+      const effort = el("td", "effort", "…");
+      const risk = el("td", "risk-cell", "…");
       tr.append(first, el("td", null, t("type." + r.rec_type)), el("td", "n", money(r.savings_monthly)),
-        el("td", "n", money(r.savings_yearly)), el("td", null, r.target_provider ? `${r.target_provider} ${r.target_sku || ""}` : "—"),
+        el("td", "n", money(r.savings_yearly)), effort, risk,
+        el("td", null, r.target_provider ? `${r.target_provider} ${r.target_sku || ""}` : "—"),
         el("td", null, Math.round(r.confidence * 100) + " %"));
+      tr.dataset.rec = r.id;
       body.append(tr);
+      watchRow(tr, r, effort, risk);
     }
   }
   // --- analytics: the same tools the chat uses, drawn
@@ -260,6 +265,43 @@
       bar.style.width = Math.max(2, Math.round(item.pct)) + "%";
       li.append(el("span", "label", item.name), bar, el("span", "n", `${money(item.amount)} · ${num(item.pct)} %`));
       list.append(li);
+    }
+  }
+
+  // Effort and risk per row come from the recommendation's own text (the same facts as its detail),
+  // fetched for the rows that come into view, a few at a time; cached texts cost nothing.
+  const summaries = new Map();
+  let inFlight = 0;
+  const waiting = [];
+  const seen = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      seen.unobserve(entry.target);
+      waiting.push(entry.target.rowJob);
+    }
+    pump();
+  });
+  function watchRow(tr, r, effort, risk) {
+    tr.rowJob = { r, effort, risk, lang: state.lang };
+    const known = summaries.get(`${r.id}:${state.lang}`);
+    if (known) fillRow(tr.rowJob, known); else seen.observe(tr);
+  }
+  function fillRow(job, text) {
+    job.effort.textContent = `${text.effort.score}/5 · ${text.effort.label}`;
+    const order = { high: 3, medium: 2, low: 1 };
+    const top = text.risks.reduce((a, b) => (order[b.level] > order[a] ? b.level : a), "low");
+    job.risk.textContent = t("risk." + top);
+    job.risk.className = "risk-cell risk " + top;
+  }
+  function pump() {
+    while (inFlight < 3 && waiting.length) {
+      const job = waiting.shift();
+      if (job.lang !== state.lang || !job.effort.isConnected) continue;
+      inFlight++;
+      api("/v1/generate/recommendation-text", { recommendation_id: job.r.id, language: job.lang, mode: "deterministic" })
+        .then((text) => { summaries.set(`${job.r.id}:${job.lang}`, text); if (job.effort.isConnected) fillRow(job, text); })
+        .catch(() => { job.effort.textContent = "—"; job.risk.textContent = "—"; })
+        .finally(() => { inFlight--; pump(); });
     }
   }
 
