@@ -21,6 +21,7 @@ from infrazen_agent.app import create_app
 from infrazen_agent.auth import mint_token
 from infrazen_agent.config import Settings
 from infrazen_agent.embedded import EmbeddedPostgres, EmbeddedRedis
+from infrazen_agent.runtime import Runtime
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
@@ -150,3 +151,12 @@ async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=transport, base_url="http://agent") as c:
         yield c
     await runtime.stop()
+
+
+@pytest.fixture
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """A started runtime on the test's own database and Redis."""
+    rt = Runtime(settings)
+    await rt.ensure_started()
+    yield rt
+    await rt.stop()

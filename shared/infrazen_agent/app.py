@@ -6,6 +6,7 @@ upload functions never import LiteLLM.
 
 from __future__ import annotations
 
+import functools
 import gc
 import importlib
 import logging
@@ -115,6 +116,13 @@ _DOCS_ASSETS = {
 }
 
 
+@functools.cache  # Swagger UI's bundle is 1.5 MB: read once per process
+def _docs_file(name: str) -> bytes:
+    from importlib import resources
+
+    return (resources.files("swagger_ui") / "static" / name).read_bytes()
+
+
 def _install_docs(app: FastAPI) -> None:
     """Swagger UI 5 (OpenAPI 3.1) at /docs from the `swagger-ui-py` package's files: works offline;
     "Authorize" takes a token (the bearer scheme every authenticated route declares) and "Try it
@@ -136,7 +144,6 @@ def _install_docs(app: FastAPI) -> None:
     async def docs_asset(name: str) -> Response:
         if name not in _DOCS_ASSETS:
             return error_response(404, "not_found", "no such file")
-        from importlib import resources
-
-        body = (resources.files("swagger_ui") / "static" / name).read_bytes()
-        return Response(body, media_type=_DOCS_ASSETS[name], headers={"Cache-Control": "public, max-age=86400"})
+        return Response(
+            _docs_file(name), media_type=_DOCS_ASSETS[name], headers={"Cache-Control": "public, max-age=86400"}
+        )

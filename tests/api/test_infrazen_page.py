@@ -6,7 +6,6 @@ reconnect, errors and rendering, and no token in any log line."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 import threading
@@ -23,16 +22,17 @@ import jwt
 import pytest
 
 from tests.api.test_upload import png_bytes
+from tests.support.browser import browser, skip_without_chromium
 from tests.support.servers import free_port
 from tests.support.service_process import SECRET, Served, serving
 
 PAGE_DIR = Path(__file__).parents[1] / "support" / "infrazen_page"
-CHROMIUM = "/usr/bin/chromium"
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-if not Path(CHROMIUM).exists() and os.environ.get("CI") != "true":
-    pytest.skip("Debian's chromium is not installed (CI installs it)", allow_module_level=True)
+__all__ = ["browser"]  # the fixture
+
+skip_without_chromium()
 
 
 class _Page(SimpleHTTPRequestHandler):
@@ -77,19 +77,6 @@ def service(page_origin: str) -> Iterator[Served]:
             yield served
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        yield b
-        b.close()
 
 
 def _open(browser: Any, page_origin: str, service: Served, **params: str) -> Any:

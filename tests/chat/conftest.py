@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from infrazen_agent.config import Settings
-from infrazen_agent.runtime import Runtime
 
 from .clients import Chat, running_chat
 from .seeded import database_url
@@ -27,11 +26,3 @@ def online_chat(llm_settings: Callable[..., Settings]) -> Iterator[Chat]:
     """The chat service on the scripted model server."""
     with running_chat(llm_settings()) as chat:
         yield chat
-
-
-@pytest.fixture
-async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    rt = Runtime(settings)
-    await rt.ensure_started()
-    yield rt
-    await rt.stop()

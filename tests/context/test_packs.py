@@ -3,27 +3,16 @@ tenant-scoped, and the compaction and fitting rules on their own."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from infrazen_agent.auth import Principal
 from infrazen_agent.chat.sessions import ChatSession
-from infrazen_agent.config import Settings
 from infrazen_agent.context.packs import BUDGETS, build_pack, compact, fill_arguments, fit, render
 from infrazen_agent.context.tokens import estimate_tokens
 from infrazen_agent.errors import NotFound
 from infrazen_agent.runtime import Runtime
 
 OWNER = Principal(user_id="1001", tenant_id="1001")
-
-
-@pytest.fixture
-async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    rt = Runtime(settings)
-    await rt.ensure_started()
-    yield rt
-    await rt.stop()
 
 
 def _rec_session(rec_id: int, tenant: str = "1001") -> ChatSession:

@@ -6,7 +6,7 @@ count against another's (another tenant with the same user id included)."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -22,14 +22,6 @@ from infrazen_agent.tools import get_registry
 from infrazen_agent.tools.registry import ToolContext
 from tests.chat.clients import query, running_chat
 from tests.support.data_fixtures import MAIN_TENANT, SMALL_TENANT, DemoIds
-
-
-@pytest.fixture
-async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    rt = Runtime(settings)
-    await rt.ensure_started()
-    yield rt
-    await rt.stop()
 
 
 async def _admitted(runtime: Runtime, n: int, now: float, limit: int = 5, name: str = "t:u:x") -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -44,14 +44,6 @@ async def slow(ctx: ToolContext, args: EchoIn) -> tuple[EchoOut, str]:
 
 async def broken(ctx: ToolContext, args: EchoIn) -> tuple[EchoOut, str]:
     raise RuntimeError("secret internals")
-
-
-@pytest.fixture
-async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    rt = Runtime(settings)
-    await rt.ensure_started()
-    yield rt
-    await rt.stop()
 
 
 @pytest.fixture

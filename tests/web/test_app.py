@@ -19,16 +19,17 @@ import httpx
 import pytest
 
 from infrazen_agent.wording import format_money
+from tests.support.browser import browser, skip_without_chromium
 from tests.support.llm_server import Reply, ScriptedLLMServer, ScriptedToolCall
 from tests.support.service_process import Served, serving
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("WEB_ARTIFACTS", Path(__file__).parents[2] / ".artifacts" / "web"))
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-if not Path(CHROMIUM).exists() and os.environ.get("CI") != "true":
-    pytest.skip("Debian's chromium is not installed (CI installs it)", allow_module_level=True)
+__all__ = ["browser"]  # the fixture
+
+skip_without_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -57,27 +58,22 @@ def service(model: ScriptedLLMServer) -> Iterator[Served]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        yield b
-        b.close()
-
-
 def _shot(page: Any, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
 
 
+def _token(service: Served) -> str:
+    """The demo owner's token, from the dev sign-in the page uses."""
+    token: str = httpx.post(f"{service.url}/v1/dev/token", json={"user_id": "1001", "tenant_id": "1001"}).json()[
+        "token"
+    ]
+    return token
+
+
 def _savings(service: Served, rec_id: int) -> float:
     """The recommendation's monthly savings, read through the API as the signed-in user."""
-    token = httpx.post(f"{service.url}/v1/dev/token", json={"user_id": "1001", "tenant_id": "1001"}).json()["token"]
+    token = _token(service)
     r = httpx.post(
         f"{service.url}/v1/tools/get_recommendation",
         json={"recommendation_id": rec_id},
@@ -217,7 +213,7 @@ def test_without_a_demo_user_the_page_takes_a_token_and_says_when_it_is_expired(
 
 
 def test_the_api_docs_work_offline_and_authorize_then_try_it_out_succeeds(browser: Any, service: Served) -> None:
-    token = httpx.post(f"{service.url}/v1/dev/token", json={"user_id": "1001", "tenant_id": "1001"}).json()["token"]
+    token = _token(service)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     outside: list[str] = []
 
@@ -263,7 +259,7 @@ def test_a_pasted_screenshot_is_previewed_uploaded_and_sent_with_the_question(
     assert page.locator("#kpis .kpi").count() == 5
     points = page.get_attribute("#trend svg polyline", "points") or ""
     assert len(points.split()) >= 28, "a point per day of the 30-day range"
-    token = httpx.post(f"{service.url}/v1/dev/token", json={"user_id": "1001", "tenant_id": "1001"}).json()["token"]
+    token = _token(service)
     auth = {"Authorization": f"Bearer {token}"}
     overview = httpx.post(f"{service.url}/v1/tools/get_analytics_overview", json={"days": 30}, headers=auth).json()
     total = overview["data"]["total_spend"]

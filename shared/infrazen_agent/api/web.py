@@ -7,6 +7,7 @@ with AGENT_ENV=dev: it lists the demo users and mints a short-lived token for on
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from typing import Any
 
@@ -32,6 +33,7 @@ _CSP = (
 DEMO_TOKEN_TTL_S = 3600
 
 
+@functools.cache  # the package's files do not change while the process runs
 def _read(name: str) -> bytes:
     return (_STATIC / name).read_bytes()
 
