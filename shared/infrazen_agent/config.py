@@ -93,11 +93,20 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
     upload_max_bytes: int = 5 * 1024 * 1024
     upload_ttl_s: int = 24 * 3600
-    upload_max_pixels: int = 40_000_000
+    upload_max_pixels: int = 50_000_000  # width x height; one pixel more is refused
+    upload_user_per_minute: int = 30  # uploads a minute per user
+    upload_tenant_per_minute: int = 120  # uploads a minute per tenant, all its users together
+    upload_tenant_quota_bytes: int = 500 * 1024 * 1024  # live (unexpired) uploads a tenant may keep
+    upload_sweep_interval_s: float = 60.0  # how often `serve` deletes expired uploads
     # Uploads without a token (the InfraZen client sends none): kept apart until a chat turn claims them.
     upload_quarantine_ttl_s: int = 600
     upload_anonymous_per_minute: int = 20  # per client address
     upload_quarantine_max: int = 1000  # unclaimed uploads alive at once, whoever sent them
+
+    # --- screenshots: who reads them (auto: the vision model when one answers, else Tesseract)
+    screenshot_reader: Literal["auto", "ocr", "vision"] = "auto"
+    ocr_languages: str = "rus+eng"
+    ocr_tessdata: str = ""  # Tesseract's language data folder (empty: TESSDATA_PREFIX or the system's)
 
     # --- LLM
     llm_provider: Literal["openrouter", "openai", "anthropic", "ollama", "gigachat"] = "openrouter"

@@ -90,6 +90,10 @@ class PayloadTooLarge(AgentError):
     status, code, ws_close_code = 413, "payload_too_large", 1009
 
 
+class QuotaExceeded(PayloadTooLarge):
+    code = "quota_exceeded"
+
+
 class UnsupportedMediaType(AgentError):
     status, code, ws_close_code = 415, "unsupported_media_type", 1003
 

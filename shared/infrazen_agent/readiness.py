@@ -32,6 +32,19 @@ async def _timed(check: Callable[[], Awaitable[Any]], limit_s: float) -> dict[st
     return result
 
 
+def screenshot_readers(runtime: Runtime) -> dict[str, Any]:
+    """Who can read a pasted screenshot here: Tesseract (offline) and/or the vision model. Not a
+    readiness condition: without either, chats still work and say that images cannot be read."""
+    from .screenshots.reader import ocr_status
+
+    ocr = ocr_status(runtime)
+    vision = runtime.settings.screenshot_reader != "ocr" and llm_mode(runtime) == "online"
+    out: dict[str, Any] = {"ocr": ocr, "vision_model": vision, "can_read": bool(ocr["available"]) or vision}
+    if not out["can_read"]:
+        out["message"] = f"screenshots cannot be read: {ocr['reason']}, and no vision model is configured"
+    return out
+
+
 def public_view(ok: bool, body: dict[str, Any]) -> dict[str, Any]:
     """What anyone may see when diagnostics are for admins: the status, nothing about the inside."""
     return {"status": body.get("status", "ready" if ok else "not_ready")}
@@ -68,6 +81,7 @@ async def check_readiness(runtime: Runtime) -> tuple[bool, dict[str, Any]]:
         "status": "ready" if not down else "not_ready",
         "checks": checks,
         "llm": {"mode": llm_mode(runtime)},
+        "screenshots": screenshot_readers(runtime),
         "embedded": runtime.embedded,
     }
     if down:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,6 +22,7 @@ class ObjectStore(Protocol):
     async def put(self, key: str, data: bytes, content_type: str) -> None: ...
     async def get(self, key: str) -> bytes: ...
     async def delete(self, key: str) -> None: ...
+    async def keys(self, prefix: str, older_than_s: float) -> list[str]: ...
     async def check(self) -> None: ...
 
 
@@ -57,6 +59,21 @@ class LocalStore:
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self._path(key).unlink, True)
+
+    async def keys(self, prefix: str, older_than_s: float) -> list[str]:
+        """Keys under `prefix` last written more than `older_than_s` ago (for the garbage collector)."""
+
+        def walk() -> list[str]:
+            base, cutoff = self.root / prefix, time.time() - older_than_s
+            if not base.is_dir():
+                return []
+            return [
+                str(p.relative_to(self.root))
+                for p in base.rglob("*")
+                if p.is_file() and not p.name.endswith(".part") and p.stat().st_mtime < cutoff
+            ]
+
+        return await asyncio.to_thread(walk)
 
     async def check(self) -> None:
         probe = self.root / ".ready-probe"
@@ -114,6 +131,16 @@ class S3Store:
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self.client.delete_object, Bucket=self.bucket, Key=key)
+
+    async def keys(self, prefix: str, older_than_s: float) -> list[str]:
+        def walk() -> list[str]:
+            cutoff = time.time() - older_than_s
+            out = []
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+                out += [o["Key"] for o in page.get("Contents", ()) if o["LastModified"].timestamp() < cutoff]
+            return out
+
+        return await asyncio.to_thread(walk)
 
     async def check(self) -> None:
         await asyncio.to_thread(self.client.head_bucket, Bucket=self.bucket)

@@ -106,7 +106,7 @@ def test_upload_without_a_header_then_ask_then_reconnect(browser: Any, page_orig
     page.click("#send")
     page.wait_for_selector('.message[data-type="assistant"]', timeout=30_000)
     [answer] = _messages(page, "assistant")
-    assert not answer["error"] and "изображени" in answer["text"].lower()
+    assert not answer["error"] and "скриншот" in answer["text"].lower()  # read and reconciled first
     # Only what the client renders: no raw markdown left in what the user reads.
     for raw in ("##", "`", "|", "](", "\n- ", "\n* "):
         assert raw not in answer["text"], (raw, answer["text"])

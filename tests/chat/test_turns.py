@@ -338,12 +338,15 @@ async def test_images_go_to_the_vision_model_and_stay_tenant_bound(
         assert (refused["type"], refused["code"], refused["turn_id"]) == ("error", "not_found", None)
         events = await ws.ask(f"[image:{own_id}] Что на скриншоте?")
     assert events[-1]["type"] == "message"
-    assert len(llm_server.requests) == 1
-    request = llm_server.requests[0]
-    assert request["model"] == "scripted-vision"
-    parts = request["messages"][-1]["content"]
-    assert parts[0] == {"type": "text", "text": "Что на скриншоте?"}
-    assert parts[1]["image_url"]["url"].startswith("data:image/png;base64,")
+    assert [c["name"] for c in of_type(events, "tool_call")] == ["reconcile_screenshot"]
+    # The vision model is asked the kind of screen (scripted: not JSON, so OCR reads it instead),
+    # then answers the question with the image and the reconciliation before it.
+    request = llm_server.requests[-1]
+    assert all(r["model"] == "scripted-vision" for r in llm_server.requests)
+    [user] = [m for m in request["messages"] if m["role"] == "user" and isinstance(m["content"], list)]
+    assert user["content"][0] == {"type": "text", "text": "Что на скриншоте?"}
+    assert user["content"][1]["image_url"]["url"].startswith("data:image/png;base64,")
+    assert request["messages"][-1]["role"] == "system" and "reconcile_screenshot" in request["messages"][-1]["content"]
 
 
 async def test_frames_that_are_not_messages(online_chat: Chat) -> None:

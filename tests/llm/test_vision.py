@@ -12,7 +12,7 @@ from PIL import Image
 from infrazen_agent.auth import Principal
 from infrazen_agent.errors import NotFound
 from infrazen_agent.llm import CallMeta, Done, LLMGateway, has_images, image_part, user_message
-from infrazen_agent.uploads import store_upload
+from infrazen_agent.uploads import read_upload, store_upload
 from tests.support.llm_server import Reply, ScriptedLLMServer
 
 MakeGateway = Callable[..., Awaitable[LLMGateway]]
@@ -33,9 +33,10 @@ async def test_turn_with_an_image_goes_to_the_vision_model(
     data = png()
     record = await store_upload(runtime, alice, "bill.png", data)
     part = await image_part(runtime, alice, record.upload_id)
+    _, stored = await read_upload(runtime, alice, record.upload_id)  # re-encoded: no metadata
     assert part == {
         "type": "image_url",
-        "image_url": {"url": "data:image/png;base64," + base64.b64encode(data).decode()},
+        "image_url": {"url": "data:image/png;base64," + base64.b64encode(stored).decode()},
     }
     message = user_message("What is on this bill?", [part])
     assert has_images([message]) and not has_images([user_message("no image")])

@@ -74,7 +74,7 @@ async def audit_rows(settings: Settings) -> list[dict[str, Any]]:
 
 def test_specs_are_openai_functions_without_versions() -> None:
     specs = get_registry().specs()
-    assert len(specs) == 16  # 14 read tools and 2 action tools
+    assert len(specs) == 17  # 15 read tools and 2 action tools
     for spec in specs:
         assert spec["type"] == "function"
         fn = spec["function"]

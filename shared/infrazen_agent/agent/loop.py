@@ -152,7 +152,7 @@ class AgentLoop:
                 return state
             if final:  # a model that still asks for tools gets no more; keep what it said
                 return state
-            messages.append(_assistant_tool_message(step_text, calls, invalid))
+            messages.append(assistant_tool_message(step_text, calls, invalid))
             for call in calls:
                 emit(ToolCallEvent(turn_id=turn_id, call_id=call.id, name=call.name, arguments=call.arguments))
             for bad in invalid:
@@ -264,7 +264,7 @@ async def run_tools(
     return list(await asyncio.gather(*(one(c) for c in calls)))
 
 
-def _assistant_tool_message(text: str, calls: list[ToolCall], invalid: list[ToolCallInvalid]) -> dict[str, Any]:
+def assistant_tool_message(text: str, calls: list[ToolCall], invalid: list[ToolCallInvalid]) -> dict[str, Any]:
     tool_calls = [
         {
             "id": c.id,

@@ -60,6 +60,7 @@ from ..llm import get_gateway
 from ..logs import request_id_var
 from ..origins import origin_allowed
 from ..runtime import Runtime
+from ..screenshots.reader import announce as announce_screenshot_readers
 from ..wording.lite import for_infrazen_client
 from ..wording.messages import error_text
 
@@ -83,6 +84,7 @@ async def on_start(runtime: Runtime) -> None:
     service = ChatService(runtime)
     await service.start()
     runtime.services["chat"] = service
+    announce_screenshot_readers(runtime)
 
 
 # --- HTTP ------------------------------------------------------------------------------------

@@ -18,7 +18,15 @@ from ..deps import CurrentPrincipal, RuntimeDep
 from ..errors import AUTH_RESPONSES, Forbidden, InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from ..origins import origin_allowed
 from ..runtime import Runtime
-from ..uploads import UploadRecord, UploadSweeper, admit_anonymous_upload, get_upload, store_upload
+from ..uploads import (
+    UploadRecord,
+    UploadSweeper,
+    admit_anonymous_upload,
+    admit_upload,
+    delete_upload,
+    get_upload,
+    store_upload,
+)
 
 router = APIRouter(tags=["upload"], responses=AUTH_RESPONSES)
 
@@ -28,9 +36,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         400: "Empty or corrupt file",
         401: "Missing or invalid token",
         403: "A viewer or the demo user (uploads need the analyst role)",
-        413: "Larger than the limit (5 MB, 40 Mpx by default)",
+        413: "Larger than the limit (5 MB, 50 Mpx by default), or the account's upload quota is used up",
         415: "Not a PNG, JPEG, WebP or GIF image",
         422: "Malformed body",
+        429: "More uploads a minute than the user's or the account's limit",
     }.items()
 }
 _BODY_DOC: dict[str, Any] = {
@@ -133,6 +142,7 @@ async def _read_body(request: Request, max_bytes: int) -> tuple[str | None, byte
 )
 async def upload(request: Request, principal: CurrentPrincipal, runtime: RuntimeDep) -> UploadOut:
     principal.require("upload")  # before a byte of the body is read
+    await admit_upload(runtime, principal)
     filename, data = await _read_body(request, runtime.settings.upload_max_bytes)
     record = await store_upload(runtime, principal, filename, data)
     return UploadOut.model_validate(record.public())
@@ -149,6 +159,16 @@ async def upload_info(upload_id: str, principal: CurrentPrincipal, runtime: Runt
     return UploadOut.model_validate(record.public())
 
 
+@router.delete(
+    "/v1/upload/{upload_id}",
+    status_code=204,
+    responses={404: {"description": "Unknown, expired or another tenant's"}},
+    summary="Delete one of the caller's uploads now (before it expires)",
+)
+async def upload_delete(upload_id: str, principal: CurrentPrincipal, runtime: RuntimeDep) -> None:
+    await delete_upload(runtime, principal, upload_id)
+
+
 _LEGACY_ERRORS = {
     **_ERRORS,
     403: {"description": "No token, and the Origin is not an allowed page"},
@@ -159,7 +179,7 @@ _LEGACY_ERRORS = {
 async def on_start(runtime: Runtime) -> None:
     """Expired uploads (their objects and rows) are deleted in the background."""
     if "upload_sweeper" not in runtime.services:
-        runtime.services["upload_sweeper"] = UploadSweeper(runtime)
+        runtime.services["upload_sweeper"] = UploadSweeper(runtime, runtime.settings.upload_sweep_interval_s)
 
 
 def _optional_principal(request: Request, runtime: RuntimeDep) -> Principal | None:
@@ -183,6 +203,7 @@ async def legacy_upload(request: Request, runtime: RuntimeDep) -> dict[str, Any]
     principal = _optional_principal(request, runtime)
     if principal is not None:
         principal.require("upload")
+        await admit_upload(runtime, principal)
     else:
         # A browser page of another site cannot drop files here for a user to claim by mistake.
         if not request.headers.get("origin") or not origin_allowed(runtime.settings, request):

@@ -55,6 +55,11 @@ _PERIOD_WORDS = re.compile(
 )
 
 
+# Run by the service itself (a turn with images is reconciled before the model answers), so the
+# model is never offered it: its schema would cost every turn tokens for nothing.
+AUTOMATIC = frozenset({"reconcile_screenshot"})
+
+
 def offered_tools(scope: str, allowed: Sequence[str], pack: dict[str, Any] | None, question: str) -> list[str]:
     data = (pack or {}).get("data") or {}
     held = {tool for tool, section in _PACK_SECTIONS.get(scope, {}).items() if data.get(section)}
@@ -65,6 +70,7 @@ def offered_tools(scope: str, allowed: Sequence[str], pack: dict[str, Any] | Non
         name
         for name in allowed
         if name not in held
+        and name not in AUTOMATIC
         and not (data and name in _NOT_WITH_A_PACK)
         and (name not in ACTION_TOOLS or wants_action)
         and (name not in _DRILL_DOWN or names_an_item)

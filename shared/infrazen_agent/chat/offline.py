@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..agent.events import Delta, Event, ToolCallEvent
-from ..agent.loop import TurnState, run_tools
+from ..agent.loop import ToolTrace, TurnState, run_tools
 from ..agent.tool_specs import spec_by_name
 from ..context.packs import fill_arguments, session_known
 from ..llm.types import ToolCall
+from ..screenshots.answer import reconciliation_lines
+from ..wording.messages import message
 from .offline_lines import tool_lines
 
 Emit = Callable[[Event], None]
@@ -209,6 +211,7 @@ SCOPE_TOOLS = {
         "get_user_context",
         "draft_change_plan",  # actions: proposed by the model, run after the user confirms
         "create_ticket",
+        "reconcile_screenshot",  # run by the service on a turn with images (chat/service.py)
     ),
     "analytics": (
         "get_analytics_overview",
@@ -220,22 +223,22 @@ SCOPE_TOOLS = {
         "get_recommendation",
         "get_resource",
         "get_user_context",
+        "reconcile_screenshot",
     ),
 }
 MAX_INTENTS = 2
+_SHOT_ERRORS = {"unavailable": "unavailable", "not_found": "not_found", "timeout": "timeout"}
 
 _TEXT = {
     "ru": {
         "label": "_Офлайн-режим: языковая модель недоступна, ответ собран из ваших данных инструментами InfraZen._",
         "missing": "нет данных",
-        "image": "Изображение получено, но без языковой модели я не могу его прочитать.",
         "hint": "Можно спросить: альтернативы, экономия, загрузка, план миграции, цены.",
     },
     "en": {
         "label": "_Offline mode: no language model is available; this answer is assembled from "
         "your data by InfraZen's tools._",
         "missing": "no data",
-        "image": "The image arrived, but without a language model I cannot read it.",
         "hint": "You can ask about: alternatives, savings, utilisation, migration plan, prices.",
     },
 }
@@ -251,14 +254,14 @@ def scope_tools(scope: str, registry: Any) -> list[str]:
     return [t for t in SCOPE_TOOLS.get(scope, ()) if t in available]
 
 
-def match_intents(scope: str, text: str) -> list[Intent]:
+def match_intents(scope: str, text: str, *, default: bool = True) -> list[Intent]:
     """The best matching intents of the scope, most keyword hits first; the scope's default when
-    nothing matches."""
+    nothing matches (and `default`)."""
     scored = [(len(i.pattern.findall(text)), n, i) for n, i in enumerate(INTENTS) if i.scope == scope]
     hits = sorted((s for s in scored if s[0] > 0), key=lambda s: (-s[0], s[1]))
     if hits:
         return [i for _, _, i in hits[:MAX_INTENTS]]
-    return [i for i in INTENTS if i.name == DEFAULT_INTENT.get(scope, "")]
+    return [i for i in INTENTS if default and i.name == DEFAULT_INTENT.get(scope, "")]
 
 
 def _known(session: Any, pack: dict[str, Any]) -> dict[str, Any]:
@@ -280,11 +283,12 @@ async def answer(
     emit: Emit,
     turn_id: str,
     *,
-    images: bool = False,
+    screenshots: Sequence[ToolTrace] = (),
 ) -> None:
     lang = language if language in _TEXT else "ru"
     text = _TEXT[lang]
-    intents = match_intents(session.scope, content)
+    # With a screenshot, its reconciliation is the answer; other topics only when asked for.
+    intents = match_intents(session.scope, content, default=not screenshots)
     available = set(registry.names())
     known = _known(session, pack)
     wanted: list[str] = []
@@ -305,8 +309,19 @@ async def answer(
     by_tool = {c.name: t for c, t in zip(calls, traces, strict=True)}
 
     lines = [text["label"], ""]
-    if images:
-        lines += [text["image"], ""]
+    for shot in screenshots:
+        if shot.ok and shot.data:
+            lines += [*reconciliation_lines(shot.data, "en" if lang == "en" else "ru"), ""]
+        else:
+            code = (shot.error or {}).get("code") or "error"
+            lines += [
+                message(
+                    "screenshot.unreadable",
+                    lang,
+                    reason=message(f"screenshot.error.{_SHOT_ERRORS.get(code, 'other')}", lang),
+                ),
+                "",
+            ]
     for intent in intents:
         lines.append(f"**{intent.title_ru if lang == 'ru' else intent.title_en}**")
         for tool in intent.tools:

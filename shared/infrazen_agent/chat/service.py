@@ -47,6 +47,7 @@ from ..guard.pii import Redactor
 from ..guard.rate import admit_request
 from ..llm import CallMeta, get_gateway, image_part, user_message
 from ..runtime import Runtime
+from ..screenshots.turn import read_screenshots, screenshot_messages
 from ..uploads import claim_upload
 from . import offline
 from .fanout import Hub
@@ -643,6 +644,10 @@ class ChatService:
         )
         language = detect_language(content)
         gateway = get_gateway(self.runtime)
+        # Every screenshot is read and reconciled first: its figures become typed facts
+        # ("screenshot.*") before any model writes a word about it.
+        shots = await read_screenshots(registry, ctx, images, emit, turn_id) if images else []
+        state.tools.extend(trace for _, trace in shots)
         if gateway.is_online():
             text = _IMAGE_REF.sub("", content).strip() or "(image)"
             parts = [await image_part(self.runtime, principal, i) for i in images]
@@ -654,6 +659,7 @@ class ChatService:
             messages = build_messages(
                 scope=session.scope, language=language, pack=view, history=recent, user_content=user
             )
+            messages += screenshot_messages(shots)
             meta = _meta(principal, session, turn_id, request_id)
             loop = AgentLoop(gateway, ChatTools(registry, emit, language))
             try:
@@ -673,7 +679,9 @@ class ChatService:
                 if state.step_output:
                     raise  # text already shown: the partial answer is kept as failed
                 log.warning("no model answered; answering offline", extra={"turn_id": turn_id})
-        await offline.answer(registry, ctx, session, content, language, pack, state, emit, turn_id, images=bool(images))
+        await offline.answer(
+            registry, ctx, session, content, language, pack, state, emit, turn_id, screenshots=[t for _, t in shots]
+        )
         return "offline"
 
     async def _finish(

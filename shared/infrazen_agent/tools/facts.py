@@ -14,6 +14,8 @@ from pydantic import BaseModel
 from ..agent.grounding.facts import Fact, Keys, Length, Named, Quantity, Text, declare, facts_of, percent
 from ..data.equivalence import Parity
 from ..data.model import Spec
+from ..screenshots import model as shot
+from ..screenshots import reconcile as rcn
 from . import analytics as an
 from . import inventory as inv
 from . import planning as pl
@@ -185,6 +187,34 @@ declare(
     series_checked=Quantity("count", "anomalies.series_checked"),
     count=Quantity("count", "anomalies.count"),
     anomalies=Named("anomalies"),
+)
+
+# reconcile_screenshot: "screenshot.*" was read off the user's image (shown as such), "data.*" is ours
+declare(shot.Utilisation, value=percent("screenshot.utilisation"))
+declare(
+    rcn.ItemCheck,
+    screenshot=Named("screenshot.item"),
+    data=Named("data.item"),
+    delta=Named("screenshot.delta"),
+    delta_pct=percent("screenshot.delta_pct"),
+)
+declare(
+    rcn.TotalCheck,
+    screenshot=Named("screenshot.total"),
+    data=Named("data.total"),
+    delta=Named("screenshot.delta"),
+    delta_pct=percent("screenshot.delta_pct"),
+)
+declare(rcn.MissingItem, data=Named("data.item"))
+declare(rcn.ScreenTotal, screenshot=Named("screenshot.total_line"))
+declare(
+    rcn.ReconcileOut,
+    period=Named("range"),
+    total=Named(""),
+    items=Length("screenshot.items.count", inner=""),
+    missing=Length("data.missing.count", inner=""),
+    other_totals=Named(""),
+    utilisation=Named(""),
 )
 
 

@@ -86,6 +86,117 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "ru": "Все числа взяты из данных InfraZen через инструменты: {sources}. Сформировано {at}.",
         "en": "Every figure comes from the InfraZen data through the tools: {sources}. Generated {at}.",
     },
+    # A screenshot's reconciliation (screenshots/answer.py): what was read, against the data.
+    "screenshot.heading": {"ru": "**Скриншот: {kind}**", "en": "**Screenshot: {kind}**"},
+    "screenshot.read_by": {
+        "ru": "Прочитан {reader}; {provider}, период {period}.",
+        "en": "Read by {reader}; {provider}, period {period}.",
+    },
+    "screenshot.reader.ocr": {"ru": "распознаванием текста (Tesseract)", "en": "text recognition (Tesseract)"},
+    "screenshot.reader.vision": {"ru": "моделью зрения", "en": "a vision model"},
+    "screenshot.provider_unknown": {"ru": "провайдер не назван", "en": "provider not named"},
+    "screenshot.period_unknown": {"ru": "не указан", "en": "not stated"},
+    "screenshot.kind.invoice": {"ru": "счёт", "en": "invoice"},
+    "screenshot.kind.billing_console": {"ru": "консоль биллинга", "en": "billing console"},
+    "screenshot.kind.cost_chart": {"ru": "график расходов", "en": "cost chart"},
+    "screenshot.kind.metrics_graph": {"ru": "график метрик", "en": "metrics graph"},
+    "screenshot.kind.terminal": {"ru": "терминал", "en": "terminal"},
+    "screenshot.kind.other": {"ru": "изображение", "en": "image"},
+    "screenshot.verdict.matches": {
+        "ru": "✅ Совпадает с данными InfraZen: все строки и итог.",
+        "en": "✅ Matches the InfraZen data: every line and the total.",
+    },
+    "screenshot.verdict.differs": {
+        "ru": "⚠️ Есть расхождения с данными InfraZen:",
+        "en": "⚠️ It differs from the InfraZen data:",
+    },
+    "screenshot.verdict.partial": {
+        "ru": "Сопоставленные строки совпадают, но не всё удалось сопоставить:",
+        "en": "The lines that could be matched agree, but not everything matched:",
+    },
+    "screenshot.verdict.no_data": {"ru": "Сравнить не с чем.", "en": "There is nothing to compare it with."},
+    "screenshot.verdict.not_billing": {
+        "ru": "Сумм на изображении не найдено: это не счёт, или цифры не читаются. Пришлите скриншот крупнее.",
+        "en": "No amounts were found on the image: it is not a bill, or the figures are not legible. "
+        "Send a larger one.",
+    },
+    "screenshot.total": {
+        "ru": "- Итог: на скриншоте {shot}, в данных {data}",
+        "en": "- Total: {shot} on the screenshot, {data} in the data",
+    },
+    "screenshot.line_differs": {
+        "ru": "- {label}: на скриншоте {shot}, в данных {data}, разница {delta} ({pct}); вероятная причина: {reason}",
+        "en": "- {label}: {shot} on the screenshot, {data} in the data, a difference of {delta} ({pct}); "
+        "likely reason: {reason}",
+    },
+    "screenshot.line_unknown": {
+        "ru": "- {label}: на скриншоте {shot}; в данных такой строки нет",
+        "en": "- {label}: {shot} on the screenshot; the data has no such line",
+    },
+    "screenshot.line_missing": {
+        "ru": "- {label}: в данных {data}; на скриншоте этой строки нет",
+        "en": "- {label}: {data} in the data; not on the screenshot",
+    },
+    "screenshot.utilisation": {
+        "ru": "- {label}: {value} (со скриншота)",
+        "en": "- {label}: {value} (from the screenshot)",
+    },
+    "screenshot.low_confidence": {
+        "ru": "Часть цифр прочитана неуверенно: сверьте их с оригиналом.",
+        "en": "Some figures were read with low confidence: check them against the original.",
+    },
+    "screenshot.unreadable": {
+        "ru": "Скриншот не удалось прочитать: {reason}.",
+        "en": "The screenshot could not be read: {reason}.",
+    },
+    "screenshot.error.unavailable": {
+        "ru": "распознавание текста на этом сервере не установлено (tesseract-ocr), а модели зрения нет",
+        "en": "text recognition is not installed on this server (tesseract-ocr) and there is no vision model",
+    },
+    "screenshot.error.not_found": {
+        "ru": "изображение не найдено или устарело",
+        "en": "the image was not found or expired",
+    },
+    "screenshot.error.timeout": {"ru": "чтение заняло слишком долго", "en": "reading it took too long"},
+    "screenshot.error.other": {"ru": "внутренняя ошибка", "en": "an internal error"},
+    "screenshot.no_data.other_provider": {
+        "ru": "Скриншот из {provider}: этот провайдер не подключён к InfraZen.",
+        "en": "The screenshot is from {provider}, which is not connected to InfraZen.",
+    },
+    "screenshot.no_data.provider_unknown": {
+        "ru": "Провайдер на скриншоте не назван, и итог не совпал ни с одним подключённым.",
+        "en": "The screenshot names no provider, and its total matches none of the connected ones.",
+    },
+    "screenshot.no_data.currency": {
+        "ru": "Валюта скриншота не совпадает с валютой данных: суммы не сравниваются.",
+        "en": "The screenshot's currency is not the data's: amounts are not compared.",
+    },
+    "screenshot.no_data.no_costs": {
+        "ru": "В данных нет расходов {provider} за этот период.",
+        "en": "The data has no {provider} costs for this period.",
+    },
+    "screenshot.reason.vat_included": {"ru": "на скриншоте сумма с НДС", "en": "the screenshot includes VAT"},
+    "screenshot.reason.vat_excluded": {"ru": "на скриншоте сумма без НДС", "en": "the screenshot excludes VAT"},
+    "screenshot.reason.daily_vs_monthly": {
+        "ru": "сумма за день сравнивается с суммой за период",
+        "en": "a daily figure against a figure for the period",
+    },
+    "screenshot.reason.period_boundaries": {
+        "ru": "границы периода (расходы за день-два попали в другой период)",
+        "en": "the period's boundaries (a day or two of spend fell into another period)",
+    },
+    "screenshot.reason.another_account": {
+        "ru": "другой аккаунт или договор, не подключённый к InfraZen",
+        "en": "another account or contract, not connected to InfraZen",
+    },
+    "screenshot.reason.low_confidence": {
+        "ru": "цифра прочитана неуверенно, сверьте с оригиналом",
+        "en": "the figure was read with low confidence; check the original",
+    },
+    "screenshot.reason.unexplained": {
+        "ru": "не объясняется НДС, периодом или единицами: проверьте счёт",
+        "en": "not explained by VAT, the period or units: check the bill",
+    },
 }
 
 # Error codes of a failed turn or frame -> the catalogue key of the sentence shown for it.

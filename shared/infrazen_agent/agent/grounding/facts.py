@@ -216,7 +216,7 @@ def _walk(model: type[BaseModel], data: Any, prefix: str, path: str, currency: s
         local = (
             spec.name
             if isinstance(spec, Named)
-            else (spec.inner if isinstance(spec, Length) and spec.inner else field_name)
+            else (spec.inner if isinstance(spec, Length) and spec.inner is not None else field_name)
         )
         name = _join(prefix, local)
         items = value if isinstance(value, list) else [value]

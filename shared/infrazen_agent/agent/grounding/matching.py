@@ -48,9 +48,10 @@ _EPS = 1e-9
 _FACT_ROUNDING = 0.005
 
 # What a clause says a money figure is, and the fact names that may back it.
-_SAVINGS = ("savings", "delta", "alternatives.delta")
+_SAVINGS = ("savings", "delta", "alternatives.delta", "screenshot.delta")
 _TARGET = ("cost.target", "alternatives", "target", "prices")
-_CURRENT = ("cost.current", "resource.cost")
+# What a screenshot or the data says a bill is now ("сейчас в счёте …") is a current figure too.
+_CURRENT = ("cost.current", "resource.cost", "screenshot.", "data.")
 _CUES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (
         re.compile(r"эконом\w*|сбереж\w*|выгод\w*|save[sd]?|saving\w*|cheaper by|дешевле на", re.I),
@@ -132,6 +133,8 @@ class TracedClaim:
         }
         if self.fact is not None:
             out["path"] = self.fact.path
+            # Read off the user's image, not InfraZen's data: shown as "from your screenshot".
+            out["origin"] = "screenshot" if self.fact.name.startswith("screenshot.") else "data"
         if self.reason:
             out["reason"] = self.reason
         return out

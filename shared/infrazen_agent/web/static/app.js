@@ -587,7 +587,8 @@
       const dl = el("dl", "facts");
       const value = SIGNS[n.unit] ? money({ amount: n.value, currency: n.unit, period: n.period })
         : `${num(n.value)} ${n.unit || ""}${n.period ? " " + t("num.period." + n.period) : ""}`.trim();
-      dl.append(el("dt", null, t("num.source")), el("dd", "source-name", n.source || "—"),
+      const origin = n.origin === "screenshot" ? t("num.from_screenshot") : n.source || "—";
+      dl.append(el("dt", null, t("num.source")), el("dd", "source-name", origin),
         el("dt", null, t("num.value")), el("dd", null, value));
       if (n.path) dl.append(el("dt", null, t("num.where")), el("dd", null, n.path));
       box.append(el("strong", null, n.text), dl);
