@@ -15,7 +15,12 @@ async def image_part(runtime: Runtime, principal: Principal, upload_id: str) -> 
     """`{"type":"image_url","image_url":{"url":"data:<type>;base64,…"}}` for the principal's own
     upload; another tenant's or an expired upload is NotFound (from `read_upload`)."""
     record, data = await read_upload(runtime, principal, upload_id)
-    url = f"data:{record.content_type};base64,{base64.b64encode(data).decode('ascii')}"
+    return image_part_of(record.content_type, data)
+
+
+def image_part_of(content_type: str, data: bytes) -> dict[str, Any]:
+    """The content part of image bytes already read."""
+    url = f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
     return {"type": "image_url", "image_url": {"url": url}}
 
 

@@ -14,8 +14,9 @@ from ..auth import Principal
 from ..errors import RateLimited, Unavailable
 from ..llm import CallMeta, get_gateway
 from ..runtime import Runtime
-from ..uploads import UploadRecord, read_upload
+from ..uploads import UploadRecord, get_upload
 from . import ocr
+from .labels import provider_in
 from .layout import read_layout
 from .model import Extraction
 
@@ -61,8 +62,6 @@ async def read_ocr(runtime: Runtime, data: bytes) -> Extraction:
     image = await asyncio.to_thread(lambda: Image.open(io.BytesIO(data)).copy())
     words, _ = await ocr.read_words(image, s.ocr_languages, s.ocr_tessdata)
     content = read_layout(words)
-    from .labels import provider_in
-
     key, _ = provider_in(content.provider or "")
     return Extraction(
         **content.model_dump(),
@@ -77,21 +76,22 @@ async def read_screenshot(
     runtime: Runtime, principal: Principal, upload_id: str, *, meta: CallMeta | None = None
 ) -> tuple[UploadRecord, Extraction]:
     """The caller's own upload, read. Another tenant's or an expired one is NotFound."""
-    record, data = await read_upload(runtime, principal, upload_id)
+    record = await get_upload(runtime, principal, upload_id)  # the row only: a cached reading needs no bytes
     vision = _vision_wanted(runtime)
     key = f"shot:v{CACHE_VERSION}:{principal.tenant_id}:{record.sha256}:"
     cached = await runtime.redis.get(key + ("vision" if vision else "ocr"))
     if cached:
         return record, Extraction.model_validate_json(cached)
+    data = await runtime.store.get(record.object_key)  # read once, for whichever reader
     extraction: Extraction | None = None
     warnings: list[str] = []
     if vision:
-        from ..llm.vision import image_part
+        from ..llm.vision import image_part_of
         from .vision import read_with_model
 
         meta = meta or CallMeta(tenant_id=principal.tenant_id, user_id=principal.user_id, scenario="screenshot")
         try:
-            extraction = await read_with_model(runtime, meta, await image_part(runtime, principal, upload_id))
+            extraction = await read_with_model(runtime, meta, image_part_of(record.content_type, data))
         except (Unavailable, RateLimited, ValueError) as exc:  # budget, outage, bad JSON
             log.warning("the vision model did not read the screenshot; OCR reads it", extra={"upload_id": upload_id})
             warnings.append(f"the vision model could not read it ({exc}); read by OCR instead")

@@ -179,10 +179,9 @@ async def reconcile(upload_id: str, ext: Extraction, source: DataSource, princip
     def shot(amount: float) -> Money:
         return money(amount, shot_currency, period_kind)
 
+    main = ext.main_total()
     other_totals = [
-        ScreenTotal(label=t.label, role=t.role, screenshot=shot(t.amount))
-        for t in ext.totals
-        if t is not ext.main_total()
+        ScreenTotal(label=t.label, role=t.role, screenshot=shot(t.amount)) for t in ext.totals if t is not main
     ]
     covered_start = max(start, bounds.first_day) if bounds.first_day else start
     covered_end = min(end, bounds.last_day) if bounds.last_day else end
@@ -195,7 +194,6 @@ async def reconcile(upload_id: str, ext: Extraction, source: DataSource, princip
         by_provider[prov][service] += amount
 
     provider, provider_basis = ext.provider_key, "named on the screenshot"
-    main = ext.main_total()
     if provider is None and ext.provider:
         notes.append(f"the screenshot is from {ext.provider}, which is not connected to this account")
     elif provider is None and main is not None and by_provider:
