@@ -18,6 +18,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
+from . import live_gauges
 from .config import Settings, get_settings
 from .deps import sees_diagnostics
 from .errors import error_response, install_error_handlers
@@ -26,6 +27,7 @@ from .origins import install_cors
 from .runtime import Runtime, StartHook
 
 log = logging.getLogger("infrazen_agent.app")
+REGISTRY.register(live_gauges.BUDGET)  # the single-process registry; per scrape under workers
 
 # Each component is the module infrazen_agent.api.<name>, exposing `router` (and optionally `on_start`).
 ALL_COMPONENTS = ("health", "upload", "generate_text", "chat", "tools", "web")
@@ -93,6 +95,7 @@ def create_app(
     async def metrics(request: Request) -> Response:
         if not sees_diagnostics(request):
             return error_response(401, "unauthorized", "metrics need an admin token (AGENT_DIAGNOSTICS=admin)")
+        await live_gauges.refresh(runtime)
         return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)
 
     return app
@@ -106,6 +109,7 @@ def _registry() -> CollectorRegistry:
 
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    registry.register(live_gauges.BUDGET)
     return registry
 
 

@@ -31,6 +31,7 @@ KNOWN_DEFAULT_SECRETS = frozenset(
         "infrazen-agent-secret",
         "your-jwt-secret",
         "dev-jwt-secret-change-in-production",  # the InfraZen app's JWT_SECRET_KEY default
+        "replace-with-the-infrazen-apps-JWT_SECRET_KEY-32chars+",  # infra/systemd/config.agent.env.example
     }
 )
 DEFAULT_SECRETS_DIR = "/var/openfaas/secrets"
@@ -47,6 +48,9 @@ class Settings(BaseSettings):
         extra="ignore",
         case_sensitive=False,
         populate_by_name=True,
+        # `KEY=` (as in config.agent.env.sample) means "not set": the default, not an empty value
+        # (which AGENT_DIAGNOSTICS or an empty API key would not survive).
+        env_ignore_empty=True,
     )
 
     # --- service
@@ -64,6 +68,9 @@ class Settings(BaseSettings):
     # Who sees /metrics and readiness details (checks, errors, paths): everyone, or admin tokens
     # only (the status alone stays public for probes). Default: public in dev, admin in prod.
     agent_diagnostics: Literal["public", "admin"] | None = None
+    # /metrics: the day's biggest LLM spenders given a `tenant` label on the budget gauge (the
+    # only tenant label; the others are aggregated away). 0 = no per-tenant series.
+    agent_metrics_tenants: int = Field(default=50, ge=0, le=1000)
     # Browser origins allowed to call the HTTP API (CORS) and open WebSockets; empty = none.
     agent_cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
@@ -146,6 +153,21 @@ class Settings(BaseSettings):
     # --- recommendation text
     text_cache_ttl_s: int = 24 * 3600
 
+    # --- knowledge (retrieval): "" or "local" = the local model shipped in the wordllama wheel;
+    # "openai/<name>" = that model on LLM_API_BASE's /embeddings (when a model is configured);
+    # "none" = full-text search only.
+    embedding_model: str = ""
+
+    # --- reports
+    # What an engineer-hour costs, per currency: the ROI section's work cost and payback (an
+    # assumption the report states beside its figures). "RUB=3000,USD=60" or JSON.
+    report_hourly_rates: Annotated[dict[str, float], NoDecode] = Field(
+        default_factory=lambda: {"RUB": 3000.0, "USD": 60.0, "EUR": 55.0}
+    )
+    report_job_timeout_s: float = 300.0  # a report job still running after this is failed (its process died)
+    report_pdf_max_pages: int = Field(default=60, ge=1, le=500)
+    report_max_concurrent: int = Field(default=2, ge=1, le=32)  # jobs one process runs at once; the rest wait
+
     # --- readiness
     ready_check_timeout_s: float = 2.0
 
@@ -154,6 +176,20 @@ class Settings(BaseSettings):
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("report_hourly_rates", mode="before")
+    @classmethod
+    def _hourly_rates(cls, value: object) -> object:
+        """JSON ({"RUB": 3000}) or "CUR=rate" pairs ("RUB=3000,USD=60")."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("{"):
+                return json.loads(text)
+            pairs = [item.split("=", 1) for item in text.split(",") if item.strip()]
+            if any(len(p) != 2 for p in pairs):
+                raise ValueError('use "CUR=rate" pairs separated by commas, or a JSON object')
+            return {k.strip().upper(): v.strip() for k, v in pairs}
         return value
 
     @field_validator("tool_rate_limits", mode="before")
@@ -222,7 +258,12 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Build Settings, adding the secrets directory only when it exists (no warning otherwise)."""
+    """Build Settings, adding the secrets directory only when it exists (no warning otherwise).
+    AGENT_ENV_FILE names the env file (systemd: /etc/infrazen-agent/config.agent.env) instead of
+    `config.agent.env` in the working directory."""
+    env_file = os.environ.get("AGENT_ENV_FILE")
+    if env_file and "_env_file" not in overrides:
+        overrides["_env_file"] = env_file
     secrets_dir = os.environ.get("AGENT_SECRETS_DIR", DEFAULT_SECRETS_DIR)
     if Path(secrets_dir).is_dir():
         return Settings(_secrets_dir=secrets_dir, **overrides)

@@ -30,7 +30,9 @@ _BEARER = HTTPBearer(auto_error=False, bearerFormat="JWT", description="A servic
 async def current_principal(
     request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)] = None
 ) -> Principal:
-    return verify_token(runtime_of(request).settings, bearer_token(request.headers.get("authorization")))
+    principal = verify_token(runtime_of(request).settings, bearer_token(request.headers.get("authorization")))
+    request.state.tenant_id = principal.tenant_id  # for the request's access-log line
+    return principal
 
 
 def sees_diagnostics(conn: HTTPConnection) -> bool:

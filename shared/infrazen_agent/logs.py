@@ -17,6 +17,10 @@ from typing import Any
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+# Attributes other libraries put on every record they touch, not fields of ours: LiteLLM's secret
+# filter stamps `litellm_redacted` (a bare object()) on records of the loggers it watches (uvicorn,
+# httpx…), and uvicorn adds `color_message` (the message again, with terminal colours).
+_FOREIGN = frozenset({"litellm_redacted", "color_message"})
 
 
 # A token in a query string (uvicorn logs the WebSocket path with it) or anywhere else in a line.
@@ -52,7 +56,9 @@ class RedactTokens(logging.Filter):
         if clean != message:
             record.msg, record.args = clean, None
         for key, value in list(vars(record).items()):
-            if key not in _RESERVED and not key.startswith("_") and not isinstance(value, int | float | bool):
+            if key in _RESERVED or key in _FOREIGN or key.startswith("_"):
+                continue
+            if not isinstance(value, int | float | bool):
                 setattr(record, key, _redacted(value))
         return True
 
@@ -73,7 +79,7 @@ class JsonFormatter(logging.Formatter):
         if rid:
             payload["request_id"] = rid
         for key, value in vars(record).items():
-            if key not in _RESERVED and not key.startswith("_"):
+            if key not in _RESERVED and key not in _FOREIGN and not key.startswith("_"):
                 payload[key] = value
         if record.exc_info:
             payload["exc"] = redact(self.formatException(record.exc_info))

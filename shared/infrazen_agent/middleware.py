@@ -26,7 +26,7 @@ def _incoming_request_id(scope: Scope) -> str:
     return new_request_id()
 
 
-def _route_template(scope: Scope) -> str:
+def route_template(scope: Scope) -> str:
     # Label metrics by route template, not raw path: bounded cardinality.
     path = getattr(scope.get("route"), "path", None)
     return path if isinstance(path, str) else "unmatched"
@@ -113,7 +113,8 @@ class RequestContextMiddleware:
                     headers.append(_NO_STORE)
                 message = {**message, "headers": headers}
             elif message["type"] == "websocket.accept":
-                status = 101
+                status = 101  # the handshake's answer carries the id too: a client can quote it
+                message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", rid.encode())]}
             elif message["type"] == "websocket.close" and not status:
                 status = 403
             await send(message)
@@ -140,7 +141,7 @@ class RequestContextMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             method = scope.get("method", "WS")
-            route = _route_template(scope)
+            route = route_template(scope)
             if scope["type"] == "http":
                 HTTP_REQUESTS.labels(method, route, str(status or 500)).inc()
                 HTTP_LATENCY.labels(method, route).observe(elapsed)
@@ -152,6 +153,8 @@ class RequestContextMiddleware:
                     "status": status or 500,
                     "latency_ms": round(elapsed * 1000, 2),
                     "route": route,
+                    # set by the auth dependency (or the WebSocket handshake) once the token is verified
+                    "tenant_id": scope.get("state", {}).get("tenant_id"),
                 },
             )
             request_id_var.reset(token)

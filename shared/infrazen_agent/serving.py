@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from .config import Settings
@@ -93,7 +94,22 @@ def worker_app() -> Any:
 
     settings = get_settings()
     configure_logging(settings.log_level)
+    _forget_dead_workers()
     from .app import ALL_COMPONENTS
 
     components = os.environ.get(COMPONENTS_ENV, ",".join(ALL_COMPONENTS)).split(",")
     return create_app(components, settings, title="InfraZen Agent (embedded)")
+
+
+def _forget_dead_workers() -> None:
+    """A worker that died (the supervisor starts this one in its place) left its files of live
+    gauges behind: they are dropped, so that its open connections are not counted for ever."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        return
+    from prometheus_client import multiprocess
+
+    for path in Path(folder).glob("gauge_live*_*.db"):
+        pid = path.stem.rsplit("_", 1)[-1]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            multiprocess.mark_process_dead(int(pid), folder)  # type: ignore[no-untyped-call]

@@ -27,7 +27,7 @@ async def test_catalog_lists_schemas_and_scopes(client: httpx.AsyncClient, auth:
     resp = await client.get("/v1/tools", headers=auth("1001", MAIN_TENANT))
     assert resp.status_code == 200
     tools = {t["name"]: t for t in resp.json()["tools"]}
-    assert len(tools) == 17 and tools["create_ticket"]["scope"] == "action"
+    assert len(tools) == 20 and tools["create_ticket"]["scope"] == "action"
     res = tools["get_resource"]
     assert res["versioned_name"] == "get_resource@v1" and res["scope"] == "read"
     assert res["input_schema"]["required"] == ["resource_id"] and res["output_schema"]["properties"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infrazen_agent.chat.offer import ACTION_TOOLS, AUTOMATIC, offered_tools
+from infrazen_agent.chat.offer import ACTION_TOOLS, AUTOMATIC, KNOWLEDGE_TOOLS, offered_tools
 from infrazen_agent.chat.offline import SCOPE_TOOLS
 
 REC = list(SCOPE_TOOLS["recommendation"])
@@ -47,9 +47,11 @@ def test_tools_whose_data_the_pack_holds_are_not_offered_unless_it_lacks_them() 
     assert {"list_top_alternatives", "estimate_migration_effort", "generate_step_plan"} <= full
     no_snapshot = {"data": {k: v for k, v in REC_PACK["data"].items() if k != "snapshot"}}
     assert "get_latest_snapshot" in offered_tools("recommendation", REC, no_snapshot, "Почему дорого?")
-    # no pack at all (it failed to build): everything the scope has, actions still on request
-    # (reconcile_screenshot is never offered: the service runs it on a turn with images)
-    assert set(offered_tools("recommendation", REC, None, "Почему дорого?")) == set(REC) - ACTION_TOOLS - AUTOMATIC
+    # no pack at all (it failed to build): everything the scope has, actions and the knowledge
+    # search still on request (reconcile_screenshot is never offered: the service runs it on a
+    # turn with images)
+    no_pack = set(offered_tools("recommendation", REC, None, "Почему дорого?"))
+    assert no_pack == set(REC) - ACTION_TOOLS - AUTOMATIC - KNOWLEDGE_TOOLS
 
 
 @pytest.mark.parametrize(

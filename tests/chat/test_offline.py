@@ -24,6 +24,9 @@ from .clients import Chat, of_type, text_of, top_recommendation
         ("analytics", "How are costs split by provider?", "providers"),
         ("analytics", "Покажи тренд расходов", "trend"),
         ("analytics", "hello", "overview"),
+        ("analytics", "Какой прогноз расходов на следующий месяц?", "forecast"),
+        ("analytics", "What will we spend next quarter?", "forecast"),
+        ("analytics", "Сделай отчёт по расходам за квартал", "report"),
     ],
 )
 def test_intents(scope: str, text: str, first: str) -> None:
@@ -61,3 +64,20 @@ async def test_offline_analytics_answer_in_english(offline_chat: Chat) -> None:
     assert final["content"].startswith("_Offline mode")
     assert re.search(r"\$\d[\d,]*\.\d\d", final["content"])  # globex bills in dollars: "$1,234.50"
     assert final["grounding"]["ok"] is True
+
+
+@pytest.mark.parametrize(
+    ("question", "heading"),
+    [
+        ("Какой прогноз расходов на следующий месяц?", "Прогноз расходов"),
+        ("What is the forecast for next month?", "Cost forecast"),
+    ],
+)
+async def test_offline_forecast_answers_with_its_interval(offline_chat: Chat, question: str, heading: str) -> None:
+    started = await offline_chat.start({"scope": "analytics"})
+    async with offline_chat.ws(started["session_id"]) as ws:
+        events = await ws.ask(question)
+    assert [c["name"] for c in of_type(events, "tool_call")] == ["forecast_costs"]
+    final = events[-1]
+    assert heading in final["content"] and final["grounding"]["ok"] is True, final["content"]
+    assert final["grounding"]["checked"] >= 6  # each period's point and its low and high

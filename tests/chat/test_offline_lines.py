@@ -181,3 +181,16 @@ def test_effort_factor_sizes_are_rewritten_for_russian() -> None:
     assert effort_factor(data, "en") == "data to move: 1,280 GB (+1)"
     ram = {"factor": "change type", "detail": "web-1.5 (0.5 GB RAM)", "points": 2}
     assert effort_factor(ram, "ru") == "тип изменения: web-1.5 (0,5 ГБ RAM) (+2)"
+
+
+async def test_a_weekly_trend_shows_the_latest_weeks(offline_chat: Chat) -> None:
+    """«Покажи тренд расходов по неделям» over 90 days: the most recent weeks, not the oldest."""
+    started = await offline_chat.start({"scope": "analytics", "time_range": {"days": 90}})
+    async with offline_chat.ws(started["session_id"]) as ws:
+        events = await ws.ask("Покажи тренд расходов по неделям")
+    [result] = [e for e in events if e["type"] == "tool_result"]
+    assert result["ok"]
+    answer = events[-1]["content"]
+    weeks = [line for line in answer.splitlines() if line.strip().startswith("- 2025-") and "по неделям" not in line]
+    assert weeks and weeks[-1].strip().startswith("- 2025-06-30..2025-06-30")  # the latest period is shown
+    assert not any(w.strip().startswith("- 2025-04-") for w in weeks)  # the oldest are not

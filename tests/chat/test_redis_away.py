@@ -1,6 +1,7 @@
 """Redis stops and comes back (its own server, append-only file on): requests answer a quick,
 retryable 503 while it is away; after the restart the service answers again at once, and a
-turn lock the file brought back does not keep the session busy."""
+turn lock the file brought back does not keep the session busy (its turn ends as
+`turn_interrupted`)."""
 
 from __future__ import annotations
 
@@ -24,12 +25,17 @@ def chat(settings: Settings, own_redis: EmbeddedRedis) -> Iterator[Chat]:
         yield c
 
 
-async def _ask(chat: Chat, sid: str) -> dict[str, object]:
+async def _ask(chat: Chat, sid: str, stale_turn: str | None = None) -> dict[str, object]:
+    """The answer's terminal event (after `turn_interrupted` for a stale lock's turn, if named)."""
     async with chat.ws(sid) as ws:
         await ws.send({"type": "message", "content": "Какие тренды?"})
         while True:
             event = await ws.recv(timeout=20)
-            if event["type"] in ("message", "error"):
+            if stale_turn is not None and event["type"] == "error" and event.get("turn_id") == stale_turn:
+                assert event["code"] == "turn_interrupted", event
+                stale_turn = None
+            elif event["type"] in ("message", "error"):
+                assert stale_turn is None, "the stale lock's turn was not reported as interrupted"
                 return event
 
 
@@ -56,7 +62,7 @@ async def test_redis_stops_and_comes_back(chat: Chat, own_redis: EmbeddedRedis) 
         while (await c.get("/_/ready")).status_code != 200:
             assert time.monotonic() - t0 < 5
             await asyncio.sleep(0.1)
-    event = await _ask(chat, sid)
+    event = await _ask(chat, sid, stale_turn="t_lost")
     assert event["type"] == "message", event  # not session_busy for 90 s
 
 

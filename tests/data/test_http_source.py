@@ -77,3 +77,32 @@ async def test_unreachable_or_misconfigured_upstream_is_unavailable(
         with pytest.raises(Unavailable, match="refused the service token"):
             await wrong.user_context(MAIN)
         await wrong.aclose()
+
+
+async def test_calls_carry_the_request_id(make_settings: Callable[..., Settings]) -> None:
+    """InfraZen's logs of a call can be joined with the agent's: X-Request-Id is the id of the
+    request (or chat connection) the call was made for."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from infrazen_agent.logs import request_id_var
+
+    seen: list[str | None] = []
+
+    async def anything(request: Request) -> JSONResponse:
+        seen.append(request.headers.get("x-request-id"))
+        return JSONResponse({"error": {"code": "not_found", "message": "no such resource"}}, status_code=404)
+
+    app = Starlette(routes=[Route("/{path:path}", anything)])
+    with live_server(app) as server:
+        http = HttpSource(make_settings(agent_internal_api_base=server.url + PREFIX))
+        token = request_id_var.set("rid-0123456789")
+        try:
+            with pytest.raises(NotFound):
+                await http.resource(MAIN, 1)
+        finally:
+            request_id_var.reset(token)
+            await http.aclose()
+    assert seen == ["rid-0123456789"]

@@ -2,7 +2,9 @@
 
 Tests queue `Reply`s; each request to `POST /v1/chat/completions` consumes one (or the default
 reply when the queue is empty) and `requests` keeps every JSON body received, so a test can
-assert what the model was sent. Failures are injectable: an HTTP status with an error body, a
+assert what the model was sent. `POST /v1/embeddings` answers deterministic vectors (hashed
+words, EMBEDDING_DIMENSIONS wide), its bodies kept in `embedding_requests`; `embeddings_status`
+other than 200 makes it fail. Failures are injectable: an HTTP status with an error body, a
 delay before the first token, a connection cut after N chunks.
 """
 
@@ -51,6 +53,22 @@ class Reply:
     retry_after_s: float | None = None
 
 
+EMBEDDING_DIMENSIONS = 64
+
+
+def hashed_embedding(text: str) -> list[float]:
+    """A deterministic unit vector: each word (its first five letters) adds to one coordinate."""
+    import hashlib
+    import math
+    import re
+
+    vector = [0.0] * EMBEDDING_DIMENSIONS
+    for word in re.findall(r"\w+", text.lower()):
+        vector[int(hashlib.sha256(word[:5].encode()).hexdigest(), 16) % EMBEDDING_DIMENSIONS] += 1.0
+    norm = math.sqrt(sum(x * x for x in vector)) or 1.0
+    return [x / norm for x in vector]
+
+
 class _CutConnection(Exception):
     """Raised inside the response body to make uvicorn drop the connection mid-stream."""
 
@@ -66,9 +84,12 @@ class ScriptedLLMServer:
         self._lock = threading.Lock()
         self.requests: list[dict[str, Any]] = []
         self.default_reply = Reply(text="ok")
+        self.embedding_requests: list[dict[str, Any]] = []
+        self.embeddings_status = 200
         self.app = Starlette(
             routes=[
                 Route("/v1/chat/completions", self._completions, methods=["POST"]),
+                Route("/v1/embeddings", self._embeddings, methods=["POST"]),
                 Route("/v1/models", self._models, methods=["GET"]),
             ]
         )
@@ -88,7 +109,9 @@ class ScriptedLLMServer:
         with self._lock:
             self._queue.clear()
             self.requests.clear()
+            self.embedding_requests.clear()
         self.default_reply = Reply(text="ok")
+        self.embeddings_status = 200
 
     @property
     def pending(self) -> int:
@@ -111,6 +134,17 @@ class ScriptedLLMServer:
     def _reply_for(self, body: dict[str, Any]) -> Reply:
         """The reply to this request (a subclass may choose by what was sent)."""
         return self._next()
+
+    async def _embeddings(self, request: Request) -> Response:
+        body = await request.json()
+        with self._lock:
+            self.embedding_requests.append(body)
+        if self.embeddings_status != 200:
+            error = {"error": {"message": "scripted embeddings failure", "code": self.embeddings_status}}
+            return JSONResponse(error, status_code=self.embeddings_status)
+        texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        data = [{"object": "embedding", "index": i, "embedding": hashed_embedding(t)} for i, t in enumerate(texts)]
+        return JSONResponse({"object": "list", "data": data, "model": body.get("model")})
 
     async def _models(self, _: Request) -> Response:
         return JSONResponse({"object": "list", "data": []})

@@ -43,6 +43,7 @@ CASES: list[tuple[str, Args]] = [
     ("get_provider_breakdown", lambda d: {"start": "2025-04-01", "end": "2025-04-30"}),
     ("get_anomalies", lambda d: {"days": 180}),
     ("summarize_top_recommendations", lambda d: {"limit": 5}),
+    ("forecast_costs", lambda d: {"history_days": 90}),
     (
         "estimate_migration_effort",
         lambda d: {"recommendation_id": d.recommendation(MAIN_TENANT, "cross_provider_server")},
@@ -63,9 +64,10 @@ async def call(runtime: Runtime, name: str, args: dict[str, Any], tenant: str = 
 
 def test_catalog_has_every_tool() -> None:
     reads = [t.name for t in get_registry().tools() if t.scope == "read"]
-    # reconcile_screenshot reads an upload, not the data source alone: tests/screenshots/ covers it.
-    assert set(reads) - {"reconcile_screenshot"} == {name for name, _ in CASES}
-    assert len(reads) == 15
+    # reconcile_screenshot reads an upload, not the data source alone: tests/screenshots/ covers it;
+    # search_knowledge reads the knowledge store: tests/knowledge/ covers it.
+    assert set(reads) - {"reconcile_screenshot", "search_knowledge"} == {name for name, _ in CASES}
+    assert len(reads) == 17
 
 
 @pytest.mark.parametrize(("name", "args"), CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])

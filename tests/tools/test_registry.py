@@ -74,7 +74,7 @@ async def audit_rows(settings: Settings) -> list[dict[str, Any]]:
 
 def test_specs_are_openai_functions_without_versions() -> None:
     specs = get_registry().specs()
-    assert len(specs) == 17  # 15 read tools and 2 action tools
+    assert len(specs) == 20  # 17 read tools and 3 action tools
     for spec in specs:
         assert spec["type"] == "function"
         fn = spec["function"]
@@ -181,7 +181,7 @@ async def test_action_tools_need_role_write_access_and_confirmation(registry: To
     ]
     assert unconfirmed.error and "confirmation" in unconfirmed.error["message"]
     actions = {t.name for t in get_registry().tools() if t.scope == "action"}
-    assert actions == {"draft_change_plan", "create_ticket"}  # the catalog's only writers
+    assert actions == {"draft_change_plan", "create_ticket", "create_report"}  # the catalog's only writers
 
 
 async def test_a_batch_answers_in_order_with_one_audit_row_per_call(

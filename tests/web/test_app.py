@@ -296,3 +296,58 @@ def test_a_pasted_screenshot_is_previewed_uploaded_and_sent_with_the_question(
     assert "читаю скриншот" in steps or "reading the screenshot" in steps, steps
     _shot(page, "09-chat-screenshot")
     page.close()
+
+
+def test_a_report_is_made_from_the_analytics_page_and_from_the_chat(
+    browser: Any, service: Served, model: ScriptedLLMServer
+) -> None:
+    # the page's own CSP in force: the report opened as a blob must still get its style
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(service.url + "/")
+    page.wait_for_selector("#demo-users .card")
+    page.click('#demo-users .card[data-user="1001"]')
+    page.wait_for_selector("#rec-rows button.link")
+    page.click('#tabs button[data-tab="analytics"]')
+    page.wait_for_selector("#rep-form")
+    page.select_option("#rep-persona", "cfo")
+    page.click("#rep-make")
+    page.wait_for_selector("#rep-list li.report.ready", timeout=60_000)
+    item = page.inner_text("#rep-list li.report.ready")
+    assert "Отчёт FinOps: финансовый директор" in item and "готов" in item
+    _shot(page, "10-report-ready")
+    with page.expect_download() as got:
+        page.click("#rep-list li.report.ready >> text=Скачать PDF")
+    pdf = Path(got.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    with context.expect_page() as opened:
+        page.click("#rep-list li.report.ready >> text=Открыть HTML")
+    report_page = opened.value
+    report_page.wait_for_load_state()
+    assert "Сценарии экономии" in report_page.inner_text("body")
+    assert report_page.eval_on_selector("h1", "h => getComputedStyle(h).fontSize") == "24px"  # styled
+    report_page.set_viewport_size({"width": 1100, "height": 1400})
+    report_page.screenshot(path=str(ARTIFACTS / "11-report-html.png"))
+    report_page.close()
+
+    model.reset()
+    model.script(
+        Reply(tool_calls=[ScriptedToolCall("create_report", json.dumps({"persona": "cto", "days": 30}))]),
+        Reply(text="Предлагаю подготовить отчёт для технического директора — подтвердите."),
+    )
+    page.click("#an-open")
+    page.wait_for_selector("#chat-state:has-text('на связи')")
+    page.fill("#chat-input", "Сделай отчёт для техдиректора")
+    page.press("#chat-input", "Enter")
+    page.wait_for_selector("#chat-log .confirm button")
+    assert "технический директор" in page.inner_text("#chat-log .confirm")
+    _shot(page, "12-report-proposed")
+    page.click("#chat-log .confirm >> text=Подтвердить")
+    page.wait_for_selector("#chat-log li.report.ready", timeout=60_000)
+    card = page.inner_text("#chat-log li.report.ready")
+    assert "технический директор" in card and "Скачать PDF" in card
+    _shot(page, "13-report-in-chat")
+    assert not errors, errors
+    context.close()

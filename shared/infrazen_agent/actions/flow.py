@@ -57,6 +57,18 @@ def preview_of(tool: Tool, payload: dict[str, Any], lang: str) -> str:
             if lang == "ru"
             else (f'Create the ticket "{summary}" for recommendation #{rec}')
         )
+    if tool.name == "create_report":
+        from ..wording.messages import message
+
+        persona = message(f"report.persona.{payload.get('persona', 'finops')}", lang)
+        return message(
+            "report.preview",
+            lang,
+            persona=persona,
+            days=payload.get("days", 30),
+            format=message(f"report.format.{payload.get('format', 'both')}", lang),
+            language=message(f"report.language.{payload.get('language', 'ru')}", lang),
+        )
     return f"{tool.name} {payload}"
 
 
@@ -228,7 +240,12 @@ class ChatTools:
         return ToolResult(
             name=tool.versioned_name,
             ok=True,
-            data={"action_id": action.id, "status": "awaiting_confirmation", "preview": action.preview},
+            data={
+                "action_id": action.id,
+                "status": "awaiting_confirmation",
+                "preview": action.preview,
+                "arguments": action.payload,
+            },
             summary=f"proposed, waiting for the user's confirmation: {action.preview}. Nothing has been done yet.",
         )
 

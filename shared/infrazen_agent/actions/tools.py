@@ -3,6 +3,8 @@ confirmation (`ToolContext.confirmed`); the registry refuses them anywhere else.
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 import httpx
 from pydantic import BaseModel, Field
 
@@ -91,6 +93,45 @@ async def create_ticket(ctx: ToolContext, args: TicketInput) -> tuple[TicketOut,
     return TicketOut(key=key, url=f"{base}/browse/{key}" if key else None), f"ticket {key} created"
 
 
+class ReportInput(ToolInput):
+    persona: Literal["cfo", "cto", "finops", "product"] = Field(default="finops", description="who reads it")
+    days: int = Field(default=30, ge=1, le=366, description="the last N days of data")
+    language: Literal["ru", "en"] = "ru"
+    format: Literal["html", "pdf", "both"] = "both"
+
+
+class ReportStarted(BaseModel):
+    report_id: str
+    status: str
+    persona: str
+    time_range: str
+    download_path: str = Field(description="the report's status and links (same token)")
+    links: dict[str, str]
+
+
+async def create_report(ctx: ToolContext, args: ReportInput) -> tuple[ReportStarted, str]:
+    from ..reports.jobs import ReportSpec, start_report
+
+    formats: tuple[Any, ...] = ("html", "pdf") if args.format == "both" else (args.format,)
+    view = await start_report(
+        ctx.runtime,
+        ctx.principal,
+        ReportSpec(args.persona, args.language, args.days, formats),
+        session_id=ctx.session_id,
+        request_id=ctx.request_id,
+    )
+    rid = view["id"]
+    out = ReportStarted(
+        report_id=rid,
+        status=view["status"],
+        persona=args.persona,
+        time_range=view["time_range"],
+        download_path=f"/v1/reports/{rid}",
+        links={fmt: f"/v1/reports/{rid}/{fmt}" for fmt in formats},
+    )
+    return out, f"report {rid} started ({args.persona}, last {args.days} days); status at /v1/reports/{rid}"
+
+
 TOOLS = (
     Tool(
         "draft_change_plan",
@@ -115,5 +156,18 @@ TOOLS = (
         scope="action",
         required_role="analyst",
         rate_limit=10,
+    ),
+    Tool(
+        "create_report",
+        1,
+        "ACTION (needs the user's confirmation): make a FinOps report (HTML and PDF) of the tenant's current data "
+        "for a persona (cfo, cto, finops, product) and period. Propose it when the user asks for a report.",
+        ReportInput,
+        ReportStarted,
+        create_report,
+        scope="action",
+        required_role="analyst",
+        rate_limit=10,
+        timeout_s=15.0,
     ),
 )

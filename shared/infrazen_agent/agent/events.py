@@ -189,6 +189,19 @@ class ActionResult(Event):
     result: dict[str, Any] | None = None
 
 
+class ReportEvent(Event):
+    """A report the user asked for in this chat: sent when its job starts and when it ends."""
+
+    type: Literal["report"] = "report"
+    report_id: str
+    status: Literal["queued", "running", "ready", "failed"]
+    persona: str | None = None
+    time_range: str | None = None
+    title: str | None = None
+    links: dict[str, str] = Field(default_factory=dict, description="status, and each file once ready")
+    error: dict[str, str] | None = None
+
+
 class Pong(Event):
     type: Literal["pong"] = "pong"
 

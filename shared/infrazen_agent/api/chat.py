@@ -58,11 +58,13 @@ from ..guard.admission import FrameBudget
 from ..guard.text import has_control_chars
 from ..llm import get_gateway
 from ..logs import request_id_var
+from ..metrics import SSE_STREAMS, WS_CONNECTIONS
+from ..middleware import route_template
 from ..origins import origin_allowed
 from ..runtime import Runtime
 from ..screenshots.reader import announce as announce_screenshot_readers
 from ..wording.lite import for_infrazen_client
-from ..wording.messages import error_text
+from ..wording.messages import error_text, message
 
 log = logging.getLogger("infrazen_agent.api.chat")
 router = APIRouter(tags=["chat"], responses=AUTH_RESPONSES)
@@ -200,6 +202,10 @@ async def start(body: ChatStart, request: Request, principal: CurrentPrincipal, 
 async def transcript(session_id: str, principal: CurrentPrincipal, runtime: RuntimeDep) -> dict[str, Any]:
     service = get_chat_service(runtime)
     session = await service.load_session(principal, session_id)
+    try:
+        await service.reap(session)  # a turn whose replica died is reported, not "in progress"
+    except Exception:  # the next reader checks again
+        log.warning("interrupted turns not checked", exc_info=True, extra={"session_id": session.id})
     return {
         "session_id": session.id,
         "scope": session.scope,
@@ -300,7 +306,9 @@ async def post_message(
         raise InvalidInput(_first_error(exc)) from None
     sub = service.hub.subscribe(session.id)  # before submitting: no event can be missed
     try:
-        submitted = await service.submit(principal, session, msg, request_id=request_id_var.get())
+        submitted = await service.submit(
+            principal, session, msg, request_id=request_id_var.get(), route=route_template(request.scope)
+        )
     except BaseException:
         sub.close()
         raise
@@ -337,8 +345,12 @@ async def _turn_events(sub: Subscription, turn_id: str, replay: list[Envelope]):
 
 
 async def _sse(events: Any) -> Any:
-    async for env in events:
-        yield ": keep-alive\n\n" if env is None else env.sse()
+    SSE_STREAMS.inc()
+    try:
+        async for env in events:
+            yield ": keep-alive\n\n" if env is None else env.sse()
+    finally:
+        SSE_STREAMS.dec()
 
 
 async def _final_json(events: Any) -> Response:
@@ -432,6 +444,7 @@ class _Connection:
 
     translate: Translate | None = None
     lang = "ru"
+    protocol = "agent"  # the label of the open-connections gauge
 
     def __init__(self, websocket: WebSocket, service: ChatService, principal: Principal, session: ChatSession):
         self.ws = websocket
@@ -447,9 +460,11 @@ class _Connection:
     async def run(self, first: Envelope | None) -> None:
         writer = asyncio.create_task(self._write(first))
         expiry = asyncio.create_task(self._close_at_expiry())
+        WS_CONNECTIONS.labels(self.protocol).inc()
         try:
             await self._read()
         finally:
+            WS_CONNECTIONS.labels(self.protocol).dec()
             writer.cancel()
             expiry.cancel()
             self.sub.close()
@@ -534,7 +549,9 @@ class _Connection:
 
     async def submit(self, frame: ClientMessage) -> None:
         self.lang = detect_language(frame.content)
-        submitted = await self.service.submit(self.principal, self.session, frame, request_id=request_id_var.get())
+        submitted = await self.service.submit(
+            self.principal, self.session, frame, request_id=request_id_var.get(), route=route_template(self.ws.scope)
+        )
         for env in submitted.replay:
             self.reply(env)
 
@@ -549,6 +566,7 @@ async def chat_ws(websocket: WebSocket, session: str = "", token: str = "") -> N
     await websocket.accept()
     try:
         principal = await _principal(websocket, runtime, token or None)
+        websocket.state.tenant_id = principal.tenant_id  # for the connection's access-log line
         service = get_chat_service(runtime)
         chat_session = await service.load_session(principal, session)
     except AgentError as exc:
@@ -557,6 +575,10 @@ async def chat_ws(websocket: WebSocket, session: str = "", token: str = "") -> N
     except WebSocketDisconnect:
         return
     conn = _Connection(websocket, service, principal, chat_session)
+    try:  # a turn whose replica died is reported now, not awaited
+        await service.reap(chat_session)
+    except Exception:  # Redis or Postgres away: the next client checks again
+        log.warning("interrupted turns not checked", exc_info=True, extra={"session_id": chat_session.id})
     ready = Ready(
         session_id=chat_session.id,
         scope=chat_session.scope,
@@ -612,6 +634,22 @@ def _legacy_event(env: Envelope) -> Envelope | None:
         body = json.loads(env.json)
         ask = f"Предлагаю: {body['preview']}. Подтвердите: да/нет."
         return Envelope("assistant", env.turn_id, _legacy_frame("assistant", ask, action_id=body["action_id"]), False)
+    if env.type == "report":
+        body = json.loads(env.json)
+        if body["status"] not in ("ready", "failed"):
+            return None  # the confirmation's answer already says it started
+        links = body.get("links") or {}
+        text = (
+            message(
+                "report.ready_text",
+                LEGACY_LANGUAGE,
+                title=body.get("title") or "",
+                links=", ".join(links[f] for f in ("html", "pdf") if f in links),
+            )
+            if body["status"] == "ready"
+            else message("report.failed_text", LEGACY_LANGUAGE, reason=(body.get("error") or {}).get("message", ""))
+        )
+        return Envelope("assistant", None, _legacy_frame("assistant", text), False)
     if env.type in ("assistant", "typing", "system", "user"):
         return env
     return None
@@ -626,6 +664,7 @@ class _LegacyConnection(_Connection):
 
     translate = staticmethod(_legacy_event)
     lang = LEGACY_LANGUAGE
+    protocol = "infrazen"
 
     async def handle(self, raw: str) -> None:
         try:
@@ -650,7 +689,9 @@ class _LegacyConnection(_Connection):
         except ValidationError as exc:
             self._error(InvalidInput(_first_error(exc)))
             return
-        await self.service.submit(self.principal, self.session, msg, request_id=request_id_var.get())
+        await self.service.submit(
+            self.principal, self.session, msg, request_id=request_id_var.get(), route=route_template(self.ws.scope)
+        )
 
     def _error(self, exc: AgentError, turn_id: str | None = None) -> None:
         text = error_text(exc.code, exc.message, self.lang)
@@ -687,6 +728,7 @@ async def _legacy(
     runtime = await runtime_of(websocket).ensure_started()
     try:
         principal, session = await _legacy_session(websocket, runtime, scope, recommendation_id)
+        websocket.state.tenant_id = principal.tenant_id
     except AgentError as exc:
         # Refused at the handshake (HTTP 403), never accepted and then closed: the client counts
         # a refusal against its 5 tries, while a socket that opens restarts its count for ever.

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..auth import INFRAZEN_ROLES, mint_token
 from ..deps import RuntimeDep
 from ..errors import NotFound
+from ..reports.html import STYLE_HASH as REPORT_STYLE
 
 router = APIRouter(tags=["web"])
 
@@ -26,8 +27,10 @@ _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=ut
 _ASSETS = {name: _TYPES[name[name.rfind(".") :]] for name in ("app.js", "strings.js", "markdown.js", "app.css")}
 # Only this origin's scripts and styles; the chat socket on the same host; framed only by this
 # origin and the embedding apps allowed by AGENT_CORS_ORIGINS (the InfraZen app).
+# A report opened from the app is a blob: URL and inherits this policy; its one inline style is
+# allowed by hash (reports/html.py), nothing else inline.
 _CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    f"default-src 'self'; script-src 'self'; style-src 'self' {REPORT_STYLE}; img-src 'self' data: blob:; "
     "connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
 )
 DEMO_TOKEN_TTL_S = 3600

@@ -181,6 +181,20 @@ class HotState:
         )
         return json.loads(raw) if raw else None
 
+    async def take_over(self, session_id: str, expected: str) -> tuple[bool, dict[str, Any] | None]:
+        """`advance` from a stale holder, telling whether this call did it: (False, None) when the
+        lock was not `expected` any more (another process took it over, or it ended)."""
+        raw = await self.redis.eval(  # type: ignore[misc]
+            _NEXT, 2, _key(session_id, "lock"), _key(session_id, "queue"), expected, self.instance, LOCK_TTL_MS
+        )
+        if raw is None:
+            return False, None
+        return True, (json.loads(raw) if raw else None)
+
+    async def forget_recent(self, session_id: str) -> None:
+        """The next turn rebuilds its history from the transcript."""
+        await self.redis.delete(_key(session_id, "recent"))
+
     async def release(self, session_id: str, turn_id: str) -> None:
         """Free the lock if this turn holds it, leaving what waits for a live process."""
         await self.redis.eval(_RELEASE, 1, _key(session_id, "lock"), self._value(turn_id))  # type: ignore[misc]

@@ -1,8 +1,9 @@
 """Which tools a turn offers the model. Every offered schema is paid for in tokens on every model
 call of the turn, so a turn offers what its question can use: not the tools whose data the
 context pack already holds (unless the pack is missing it), the action tools only when the user
-asks for a plan, a document or a ticket, and in analytics the one-item tools only when the
-question names an item and the range tools only when it names another period. The turn may
+asks for a plan, a document or a ticket, the knowledge search only when it asks for guidance,
+and in analytics the one-item tools only when the question names an item and the range tools
+only when it names another period. The turn may
 still *run* every tool of its scope (a model can follow up on an earlier turn's call); offering
 is about the prompt only."""
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from typing import Any
+
+from ..knowledge.questions import asks_for_guidance
 
 # The pack section each pack-reading tool fills (context/packs.py steps).
 _PACK_SECTIONS = {
@@ -23,9 +26,9 @@ _PACK_SECTIONS = {
 }
 # The pack answers who and what (scope, range, currency, inventory): no need to ask.
 _NOT_WITH_A_PACK = frozenset({"get_user_context"})
-ACTION_TOOLS = frozenset({"draft_change_plan", "create_ticket"})
+ACTION_TOOLS = frozenset({"draft_change_plan", "create_ticket", "create_report"})
 _ACTION_WORDS = re.compile(
-    r"тикет|заявк|задач[уиа] (?:в|на)|jira|трекер|документ|скача|выгруз|поделит|"
+    r"отч[её]т|report|тикет|заявк|задач[уиа] (?:в|на)|jira|трекер|документ|скача|выгруз|поделит|"
     r"ticket|issue|tracker|document|download|share|export|write.?up",
     re.IGNORECASE,
 )
@@ -55,6 +58,18 @@ _PERIOD_WORDS = re.compile(
 )
 
 
+# Guidance from the knowledge base: offered when the question asks how to do something, what a
+# term means or what a provider does differently (knowledge/questions.py), not on every turn.
+KNOWLEDGE_TOOLS = frozenset({"search_knowledge"})
+
+
+# The forecast is offered when the question looks ahead (its schema would cost other turns tokens).
+FORECAST_TOOLS = frozenset({"forecast_costs"})
+_FORECAST_WORDS = re.compile(
+    r"прогноз|будет|будущ|следующ|ожида|forecast|will|next|expect|project|predict", re.IGNORECASE
+)
+
+
 # Run by the service itself (a turn with images is reconciled before the model answers), so the
 # model is never offered it: its schema would cost every turn tokens for nothing.
 AUTOMATIC = frozenset({"reconcile_screenshot"})
@@ -66,6 +81,7 @@ def offered_tools(scope: str, allowed: Sequence[str], pack: dict[str, Any] | Non
     wants_action = bool(_ACTION_WORDS.search(question))
     names_an_item = scope != "analytics" or bool(_ITEM_WORDS.search(question))
     names_a_period = scope != "analytics" or not data or bool(_PERIOD_WORDS.search(question))
+    wants_guidance = asks_for_guidance(question)
     return [
         name
         for name in allowed
@@ -73,6 +89,8 @@ def offered_tools(scope: str, allowed: Sequence[str], pack: dict[str, Any] | Non
         and name not in AUTOMATIC
         and not (data and name in _NOT_WITH_A_PACK)
         and (name not in ACTION_TOOLS or wants_action)
+        and (name not in KNOWLEDGE_TOOLS or wants_guidance)
+        and (name not in FORECAST_TOOLS or bool(_FORECAST_WORDS.search(question)))
         and (name not in _DRILL_DOWN or names_an_item)
         and (name not in _RANGE_TOOLS or names_a_period)
     ]

@@ -13,11 +13,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..actions.flow import ChatTools
 from ..agent.events import Delta, Event, ToolCallEvent
 from ..agent.loop import ToolTrace, TurnState, run_tools
+from ..agent.prompt import IMAGE_MARK
 from ..agent.tool_specs import spec_by_name
 from ..context.packs import fill_arguments, session_known
+from ..knowledge.answer import OFFLINE_PASSAGES, passage_lines
+from ..knowledge.questions import GUIDANCE
 from ..llm.types import ToolCall
+from ..reports.ask import report_arguments
 from ..screenshots.answer import reconciliation_lines
 from ..wording.messages import message
 from .offline_lines import tool_lines
@@ -33,6 +38,7 @@ class Intent:
     tools: tuple[str, ...]
     title_ru: str
     title_en: str
+    weight: int = 1  # each keyword hit counts this much
 
 
 def _words(*stems: str) -> re.Pattern[str]:
@@ -40,6 +46,46 @@ def _words(*stems: str) -> re.Pattern[str]:
 
 
 INTENTS: tuple[Intent, ...] = (
+    # both scopes: a how-to or a term (knowledge/questions.py) is answered from the knowledge base;
+    # its markers are phrases ("подводные камни", "what does … mean"), the data intents' single
+    # stems ("cloud", "yandex"), so a marker counts double
+    Intent("knowledge", "recommendation", GUIDANCE, ("search_knowledge",), "База знаний", "Knowledge base", 2),
+    Intent("knowledge", "analytics", GUIDANCE, ("search_knowledge",), "База знаний", "Knowledge base", 2),
+    # what spend will be: a forecast (ahead of the data intents that share words like "месяц")
+    Intent(
+        "forecast",
+        "analytics",
+        _words(
+            r"прогноз",
+            r"forecast",
+            r"будет\s+стоить",
+            r"\bwill\b.*\b(?:cost|spend)",
+            r"следующ\w*\s+(?:месяц|квартал)",
+            r"next\s+(?:month|quarter)",
+            r"ожида\w*\s+расход",
+            r"project(?:ed|ion)",
+        ),
+        ("forecast_costs",),
+        "Прогноз расходов",
+        "Cost forecast",
+        2,
+    ),
+    # "make a report": proposed (an action), made after the user's yes
+    # (a request, not a question about one: "почему в отчёте за май…" is not)
+    Intent(
+        "report",
+        "analytics",
+        _words(
+            r"(?:сдела|подготов|сформир|собер|созда|выгрузи|нужен|хочу)\w*\s+(?:\w+\s+){0,3}?отч[её]т",
+            r"отч[её]т\s+(?:для|по|за)\b",
+            r"\b(?:make|generate|create|prepare|build|produce|need|want)\b\s+(?:\w+\s+){0,3}?reports?\b",
+            r"\breport\s+for\b",
+        ),
+        ("create_report",),
+        "Отчёт",
+        "Report",
+        3,
+    ),
     # recommendation scope
     Intent(
         "alternatives",
@@ -212,6 +258,7 @@ SCOPE_TOOLS = {
         "draft_change_plan",  # actions: proposed by the model, run after the user confirms
         "create_ticket",
         "reconcile_screenshot",  # run by the service on a turn with images (chat/service.py)
+        "search_knowledge",  # offered for guidance questions only (chat/offer.py)
     ),
     "analytics": (
         "get_analytics_overview",
@@ -224,6 +271,9 @@ SCOPE_TOOLS = {
         "get_resource",
         "get_user_context",
         "reconcile_screenshot",
+        "search_knowledge",
+        "forecast_costs",
+        "create_report",  # an action: proposed, run after the user confirms
     ),
 }
 MAX_INTENTS = 2
@@ -257,8 +307,12 @@ def scope_tools(scope: str, registry: Any) -> list[str]:
 def match_intents(scope: str, text: str, *, default: bool = True) -> list[Intent]:
     """The best matching intents of the scope, most keyword hits first; the scope's default when
     nothing matches (and `default`)."""
-    scored = [(len(i.pattern.findall(text)), n, i) for n, i in enumerate(INTENTS) if i.scope == scope]
+    scored = [(len(i.pattern.findall(text)) * i.weight, n, i) for n, i in enumerate(INTENTS) if i.scope == scope]
     hits = sorted((s for s in scored if s[0] > 0), key=lambda s: (-s[0], s[1]))
+    if hits and hits[0][2].name in ("knowledge", "report"):
+        # a how-to question: the passages are the answer, not the tenant's figures; a report
+        # request: the proposal is (the report holds the figures)
+        return [hits[0][2]]
     if hits:
         return [i for _, _, i in hits[:MAX_INTENTS]]
     return [i for i in INTENTS if default and i.name == DEFAULT_INTENT.get(scope, "")]
@@ -297,6 +351,14 @@ async def answer(
     specs = spec_by_name(registry, wanted) if wanted else {}
     calls = []
     for tool in wanted:
+        if tool == "search_knowledge":  # the question itself is the query
+            query = IMAGE_MARK.sub("", content).strip()[:500] or content[:500]
+            calls.append(ToolCall(f"off_{uuid.uuid4().hex[:10]}", tool, {"query": query, "limit": OFFLINE_PASSAGES}))
+            continue
+        if tool == "create_report":
+            days = (session.time_range or {}).get("days") if isinstance(session.time_range, dict) else None
+            calls.append(ToolCall(f"off_{uuid.uuid4().hex[:10]}", tool, report_arguments(content, lang, days)))
+            continue
         args = fill_arguments(specs.get(tool), known)
         if tool == "estimate_migration_effort" and args and args.get("recommendation_id"):
             args.pop("resource_id", None)  # one subject only: the recommendation names its resource
@@ -304,7 +366,8 @@ async def answer(
             calls.append(ToolCall(f"off_{uuid.uuid4().hex[:10]}", tool, args))
     for call in calls:
         emit(ToolCallEvent(turn_id=turn_id, call_id=call.id, name=call.name, arguments=call.arguments))
-    traces = await run_tools(registry, calls, ctx, emit, turn_id)
+    # Through the chat's runner: an action (create_report) becomes a proposal the user confirms.
+    traces = await run_tools(ChatTools(registry, emit, lang), calls, ctx, emit, turn_id)
     state.tools.extend(traces)
     by_tool = {c.name: t for c, t in zip(calls, traces, strict=True)}
 
@@ -323,6 +386,21 @@ async def answer(
                 "",
             ]
     for intent in intents:
+        if intent.name == "report":
+            asked = by_tool.get("create_report")
+            if asked is not None and asked.ok and asked.data:
+                lines += [message("report.offline_proposed", lang, preview=asked.data.get("preview", "")), ""]
+            else:
+                reason = (asked.error or {}).get("message", "") if asked is not None else ""
+                lines += [message("report.offline_refused", lang, reason=reason), ""]
+            continue
+        if intent.name == "knowledge":
+            found = by_tool.get("search_knowledge")
+            if found is not None and found.ok and found.data:
+                lines += [*passage_lines(found.data, "en" if lang == "en" else "ru"), ""]
+            else:
+                lines += [message("knowledge.unavailable", lang), ""]
+            continue
         lines.append(f"**{intent.title_ru if lang == 'ru' else intent.title_en}**")
         for tool in intent.tools:
             trace = by_tool.get(tool)

@@ -177,9 +177,14 @@ def _span(rng: Any) -> str:
     return f"{rng.get('start')}..{rng.get('end')}" if isinstance(rng, dict) else "?"
 
 
-def _items(data: Data, key: str, limit: int = MAX_ITEMS) -> list[Data]:
+def _items(data: Data, key: str, limit: int = MAX_ITEMS, *, latest: bool = False) -> list[Data]:
+    """The first `limit` items (ranked lists), or with `latest` the last ones (a time series: the
+    most recent periods are the ones asked about)."""
     items = data.get(key)
-    return [i for i in items[:limit] if isinstance(i, dict)] if isinstance(items, list) else []
+    if not isinstance(items, list):
+        return []
+    picked = items[-limit:] if latest else items[:limit]
+    return [i for i in picked if isinstance(i, dict)]
 
 
 def _spec(spec: Any, lang: str) -> str:
@@ -373,7 +378,7 @@ def _trends(d: Data, lang: str) -> list[str]:
     per = "/мес" if ru else "/month"
     trend = f", {'тренд' if ru else 'trend'} {_pct(slope, lang, signed=True)}{per}" if slope is not None else ""
     lines = [f"{span}: {_money(d.get('total'), lang)}, {gran}{trend}"]
-    for p in _items(d, "points"):
+    for p in _items(d, "points", latest=True):
         lines.append(f"{p.get('start')}..{p.get('end')}: {_amount(p.get('amount'), cur, 'range', lang)}")
     return lines
 
@@ -445,6 +450,30 @@ def _user(d: Data, lang: str) -> list[str]:
     ]
 
 
+_FORECAST_PERIODS = {
+    "this_month": ("до конца месяца", "this month, to its end"),
+    "next_month": ("следующий месяц", "next month"),
+    "next_quarter": ("следующий квартал", "next quarter"),
+}
+
+
+def _forecast(d: Data, lang: str) -> list[str]:
+    ru = _ru(lang)
+    pct = _pct(d.get("interval_pct"), lang)
+    span = _span(d.get("history"))
+    head = f"прогноз по данным {span}, интервал {pct}:" if ru else f"forecast from {span}, {pct} interval:"
+    lines = [head]
+    for p in _items(d, "periods"):
+        name = _FORECAST_PERIODS.get(str(p.get("period")), (str(p.get("period")),) * 2)[0 if ru else 1]
+        between = "от {low} до {high}" if ru else "{low} to {high}"
+        interval = between.format(low=_money(p.get("low"), lang), high=_money(p.get("high"), lang))
+        lines.append(f"{name} ({p.get('start')}..{p.get('end')}): {_money(p.get('forecast'), lang)} ({interval})")
+    trend = d.get("trend_pct_per_month")
+    if trend is not None:
+        lines.append(("тренд " if ru else "trend ") + _pct(trend, lang, signed=True) + ("/мес" if ru else "/month"))
+    return lines
+
+
 RENDERERS: dict[str, Renderer] = {
     "get_recommendation": _recommendation,
     "get_resource": _resource,
@@ -460,6 +489,7 @@ RENDERERS: dict[str, Renderer] = {
     "get_anomalies": _anomalies,
     "summarize_top_recommendations": _top,
     "get_user_context": _user,
+    "forecast_costs": _forecast,
 }
 
 

@@ -16,6 +16,7 @@ from ..agent.loop import TOKEN_BUDGET, TurnState
 from ..agent.prompt import DATA_NOTE, data_envelope, system_prompt
 from ..context.packs import model_view
 from ..errors import AgentError
+from ..metrics import GROUNDING_CHECKS, GROUNDING_FLAGS
 from ..wording.messages import message
 
 log = logging.getLogger("infrazen_agent.chat")
@@ -64,6 +65,7 @@ async def check_answer(
     idx = FactIndex(facts)
     grounding = trace(answer, idx)
     if grounding.ok:
+        GROUNDING_CHECKS.labels("chat", "traced").inc()
         return Checked(answer, grounding)
     best, best_g = answer, grounding
     used = (state.usage.prompt_tokens + state.usage.completion_tokens) if state else 0
@@ -78,8 +80,11 @@ async def check_answer(
         if rewrite and len(rewrite) >= MIN_REWRITE_SHARE * len(answer):
             again = trace(rewrite, idx)
             if again.ok:
+                GROUNDING_CHECKS.labels("chat", "revised").inc()
                 return Checked(rewrite, again, revised=True)
             if len(again.untraced) <= len(grounding.untraced):
                 best, best_g = rewrite, again
     marked = mark_untraced(best, best_g, lang)
+    GROUNDING_CHECKS.labels("chat", "flagged").inc()
+    GROUNDING_FLAGS.labels("chat").inc(len(best_g.untraced))
     return Checked(marked, trace(marked, idx), revised=True)

@@ -46,6 +46,7 @@ from ..guard.admission import admit_message
 from ..guard.pii import Redactor
 from ..guard.rate import admit_request
 from ..llm import CallMeta, get_gateway, image_part, user_message
+from ..metrics import CACHE_LOOKUPS, CHAT_TURN_LATENCY, CHAT_TURNS
 from ..runtime import Runtime
 from ..screenshots.turn import read_screenshots, screenshot_messages
 from ..uploads import claim_upload
@@ -64,6 +65,13 @@ WATCH_EVERY_S = 1.0  # how often waiting messages check that their lock's holder
 FACTS_CACHE_SIZE = 1000
 HISTORY_IN_READY = 50
 _IMAGE_REF = re.compile(r"\[image:(up_[A-Za-z0-9_-]{16,64})\]")
+# A turn whose process died mid-way (its stored error, and the event every connection gets).
+INTERRUPTED: dict[str, Any] = {
+    "code": "turn_interrupted",
+    "message": "the answer was interrupted (the replica running it stopped) and nothing of it was kept; "
+    "send the message again",
+    "retryable": True,
+}
 
 
 class SessionBusy(Conflict):
@@ -84,6 +92,7 @@ class Submitted:
 class _Running:
     task: asyncio.Task[None]
     turn_id: str
+    route: str = ""  # the route its message came by (for the turn's log line)
     cancel_requested: bool = False
     # Cancels reach only `work` (the answering), never the storing of the outcome.
     work: asyncio.Task[str] | None = None
@@ -241,7 +250,13 @@ class ChatService:
 
     # --- turns
     async def submit(
-        self, principal: Principal, session: ChatSession, msg: ClientMessage, *, request_id: str | None = None
+        self,
+        principal: Principal,
+        session: ChatSession,
+        msg: ClientMessage,
+        *,
+        request_id: str | None = None,
+        route: str = "",
     ) -> Submitted:
         content = msg.content
         images = image_refs(content, msg.attachments)
@@ -262,6 +277,7 @@ class ChatService:
             "images": images,
             "client_message_id": msg.client_message_id,
             "request_id": request_id,
+            "route": route,
             "principal": _principal_json(principal),
         }
         outcome, payload, pack, recent = await self.hot.admit(session.id, entry)
@@ -351,7 +367,7 @@ class ChatService:
             ),
             name=f"chat-turn-{turn_id}",
         )
-        self._running[session.id] = _Running(task, turn_id)
+        self._running[session.id] = _Running(task, turn_id, route=entry.get("route") or "")
         task.add_done_callback(lambda _t: self._forget(session.id, turn_id))
         return Submitted(turn_id, started=True)
 
@@ -400,13 +416,30 @@ class ChatService:
                 await self._advance(session, turn_id)
 
     async def _unblock(self, session: ChatSession) -> None:
-        """Messages wait here for a lock whose holder may die: take the lock over when it is stale
-        (now, or later while they wait), so that they are answered, not stranded."""
+        """Messages wait here, or a client here follows a turn, whose lock holder may die: take
+        the lock over when it is stale (now, or later while they wait), so that the dead turn is
+        reported as interrupted and what waits is answered, not stranded."""
         if session.id in self._watching:
             return
         task = asyncio.create_task(self._watch(session), name=f"chat-watch-{session.id}")
         self._watching[session.id] = task
         task.add_done_callback(lambda _t: self._watching.pop(session.id, None))
+
+    async def reap(self, session: ChatSession) -> None:
+        """Called when a client (re)connects: a turn whose process is gone (killed, crashed) ends
+        as interrupted — at once when its heartbeat has expired already, else when it does
+        (≤ HEARTBEAT_TTL_MS) while a watcher here follows it."""
+        held = await self.hot.holder(session.id)
+        if held is None or held[1] == self.hot.instance:
+            return
+        if await self._stale(held):
+            won, nxt = await self.hot.take_over(session.id, held[2])
+            if won:
+                await self._interrupted(session, held[0])
+                if nxt is not None:
+                    self._spawn(session, nxt)
+            return
+        await self._unblock(session)
 
     async def _watch(self, session: ChatSession) -> None:
         delay = 0.0
@@ -414,20 +447,48 @@ class ChatService:
             await asyncio.sleep(delay)
             delay = WATCH_EVERY_S
             try:
-                if not await self.hot.queued(session.id):
-                    return
+                queued = await self.hot.queued(session.id)
                 held = await self.hot.holder(session.id)
+                followed = held is not None and held[1] != self.hot.instance and self.hub.local_subscribers(session.id)
+                if not queued and not followed:
+                    return  # nothing waits here, and no client here follows another process's turn
                 if not await self._stale(held):
                     continue
-                nxt = await self.hot.advance(session.id, held[2] if held else "")
+                won, nxt = await self.hot.take_over(session.id, held[2] if held else "")
             except Exception:
                 log.debug("waiting messages not checked", exc_info=True)
                 continue
+            if not won:
+                continue
+            if held is not None:
+                log.warning("stale turn lock taken over", extra={"session_id": session.id, "stale_turn": held[0]})
+                await self._interrupted(session, held[0])
             if nxt is not None:
-                if held is not None:
-                    log.warning("stale turn lock taken over", extra={"session_id": session.id, "stale_turn": held[0]})
                 self._spawn(session, nxt)
                 return
+
+    async def _interrupted(self, session: ChatSession, turn_id: str) -> None:
+        """The turn of a process that died: marked failed in the transcript with nothing of what
+        it streamed (no half answer is kept), and every connection told."""
+        try:
+            outcome = await self.transcripts.add_interrupted(
+                session, message_id=new_message_id(), turn_id=turn_id, error=INTERRUPTED
+            )
+            await self.hot.forget_recent(session.id)
+        except Exception:  # Postgres away: the clients connected now are still told
+            log.warning("interrupted turn not marked", exc_info=True, extra={"turn_id": turn_id})
+            outcome = "unmarked"
+        if outcome == "answered":
+            return  # its process stored the answer before it died: the history has it
+        CHAT_TURNS.labels(session.scope, "none", "interrupted").inc()
+        log.warning(
+            "chat turn interrupted",
+            extra={"turn_id": turn_id, "session_id": session.id, "tenant_id": session.tenant_id, "marked": outcome},
+        )
+        interrupted = ErrorEvent(
+            turn_id=turn_id, code=INTERRUPTED["code"], message=INTERRUPTED["message"], retryable=True
+        )
+        self.hub.publish(session.id, Envelope.of(interrupted))
 
     def _forget(self, session_id: str, turn_id: str) -> None:
         self._holding.discard(turn_id)
@@ -443,6 +504,7 @@ class ChatService:
         answer = next((r for r in rows if r["role"] == "assistant"), None)
         if answer is None:
             if await self.hot.running_turn(session.id) == turn_id:
+                await self.reap(session)  # its process may be gone: then it ends as interrupted
                 return Submitted(turn_id, started=False)  # still running: its events are on the way
             # Not running and never stored (a process died mid-turn): say so instead of silence.
             lost = ErrorEvent(
@@ -514,6 +576,7 @@ class ChatService:
         def emit(event: Event) -> None:
             self.hub.publish(session.id, Envelope.of(event))
 
+        started_at = time.perf_counter()
         state = TurnState()
         mode = "online"
         status, error = "complete", None
@@ -525,6 +588,7 @@ class ChatService:
             nonlocal recent, pack
             async with asyncio.timeout(TURN_TIMEOUT_S):
                 recent = cached if cached is not None else await self._recent_from_db(session, turn_id)
+                CACHE_LOOKUPS.labels("context_pack", "miss" if pack is None else "hit").inc()
                 if pack is None:
                     pack = await self._build_pack(principal, session, request_id)
                 return await self._answer(
@@ -576,8 +640,27 @@ class ChatService:
             except Exception:  # grounding without them flags more numbers; the answer is still stored
                 log.exception("collecting the pack's facts failed", extra={"turn_id": turn_id})
         checked = await self._check(principal, session, turn_id, content, state, mode, status, facts, pack, request_id)
-        await self._finish(
+        status = await self._finish(
             session, turn_id, content, client_message_id, state, mode, status, error, checked, recent, emit
+        )
+        elapsed = time.perf_counter() - started_at
+        CHAT_TURNS.labels(session.scope, mode, status).inc()
+        CHAT_TURN_LATENCY.labels(session.scope).observe(elapsed)
+        log.info(  # one line per turn, whichever transport carried it
+            "chat turn",
+            extra={
+                "request_id": request_id,
+                "tenant_id": principal.tenant_id,
+                "route": running.route if running is not None else "",
+                "session_id": session.id,
+                "turn_id": turn_id,
+                "status": status,
+                "error_code": (error or {}).get("code"),
+                "mode": mode,
+                "model": state.model or None,
+                "tool_calls": len(state.tools),
+                "latency_ms": round(elapsed * 1000, 2),
+            },
         )
 
     async def _check(
@@ -697,7 +780,9 @@ class ChatService:
         checked: Checked,
         recent: list[dict[str, Any]],
         emit: Any,
-    ) -> None:
+    ) -> str:
+        """Stores the answer and ends the turn; returns its final status (failed when storing it
+        failed before the user was told it was final)."""
         answer = checked.content
         grounding = checked.grounding.to_dict()
         if checked.revised:
@@ -783,6 +868,7 @@ class ChatService:
             announce()
         if nxt is not None:  # the next waiting message's turn, after this one's terminal event
             self._spawn(extended if new_recent is not None else session, nxt)
+        return status
 
     async def _store_durably(
         self, session_id: str, turn_id: str, store: Callable[[], Awaitable[None]], on_delay: Callable[[], None]

@@ -183,6 +183,37 @@ class TranscriptStore:
                 ),
             )
 
+    async def add_interrupted(
+        self, session: ChatSession, *, message_id: str, turn_id: str, error: dict[str, Any]
+    ) -> str:
+        """Marks a turn whose process died as failed, with no content (nothing it streamed is
+        kept). "marked"; "answered" when its answer was stored after all; "unknown" when not
+        even its user message was stored."""
+        async with self.pool.connection(timeout=WRITE_WAIT_S) as conn:
+            cur = await conn.execute(
+                "WITH answered AS (SELECT 1 FROM chat_messages WHERE session_id = %s AND tenant_id = %s"
+                "  AND turn_id = %s AND role = 'assistant'),"
+                " marked AS (INSERT INTO chat_messages (id, session_id, tenant_id, turn_id, role, content,"
+                "  status, error) SELECT %s, session_id, tenant_id, turn_id, 'assistant', '', 'failed', %s"
+                "  FROM chat_messages WHERE session_id = %s AND tenant_id = %s AND turn_id = %s"
+                "  AND role = 'user' AND NOT EXISTS (SELECT 1 FROM answered)"
+                "  ON CONFLICT (turn_id, role) DO NOTHING RETURNING id)"
+                " SELECT (SELECT count(*) FROM answered) AS answered, (SELECT count(*) FROM marked) AS marked",
+                (
+                    session.id,
+                    session.tenant_id,
+                    turn_id,
+                    message_id,
+                    Jsonb(error),
+                    session.id,
+                    session.tenant_id,
+                    turn_id,
+                ),
+            )
+            row = await cur.fetchone()
+        assert row is not None
+        return "answered" if row["answered"] else "marked" if row["marked"] else "unknown"
+
     async def turn_of_client_message(self, session: ChatSession, client_message_id: str) -> list[dict[str, Any]]:
         """The stored rows (user, then assistant if any) of the turn a client message started."""
         async with self.pool.connection() as conn:

@@ -17,6 +17,7 @@ import httpx
 from ..auth import Principal, mint_token
 from ..config import Settings
 from ..errors import Forbidden, InvalidInput, NotFound, RateLimited, Unavailable, UpstreamTimeout
+from ..logs import request_id_var
 from .model import (
     CandidateQuery,
     CostBounds,
@@ -65,7 +66,10 @@ class HttpSource:
 
     async def _get(self, p: Principal, path: str, params: Any = None) -> Any:
         try:
-            resp = await self.client.get(path, params=params, headers={"Authorization": f"Bearer {self._token(p)}"})
+            headers = {"Authorization": f"Bearer {self._token(p)}"}
+            if rid := request_id_var.get():  # InfraZen's logs of this call carry the agent's request id
+                headers["X-Request-Id"] = rid
+            resp = await self.client.get(path, params=params, headers=headers)
         except httpx.TimeoutException:
             raise UpstreamTimeout("the InfraZen internal API did not answer in time") from None
         except httpx.TransportError as exc:

@@ -28,9 +28,14 @@ from .types import CallMeta
 _DAY_TTL_S = 2 * 24 * 3600
 # Increase the running total only if it exists: a missing key is rebuilt from the ledger instead
 # (which already holds this call), so the total is never started from zero mid-day.
+# The day's spenders are also kept ranked (a sorted set), so /metrics reads the biggest ones in
+# one command (live_gauges.py). KEYS: total, spenders. ARGV: cost, tenant, TTL.
 _ADD_IF_EXISTS = """
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  return redis.call('INCRBYFLOAT', KEYS[1], ARGV[1])
+  local total = redis.call('INCRBYFLOAT', KEYS[1], ARGV[1])
+  redis.call('ZADD', KEYS[2], total, ARGV[2])
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+  return total
 end
 return false
 """
@@ -42,6 +47,11 @@ def _day(now: float) -> str:
 
 def spend_key(tenant_id: str, now: float) -> str:
     return f"llm:spend:{tenant_id}:{_day(now)}"
+
+
+def spenders_key(now: float) -> str:
+    """The day's tenants ranked by spend (USD); outside `llm:spend:` so no tenant id meets it."""
+    return f"llm:top-spenders:{_day(now)}"
 
 
 def _rate_key(meta: CallMeta, now: float) -> str:
@@ -103,11 +113,16 @@ class Budget:
         if not await self.redis.set(key, repr(total), nx=True, ex=_DAY_TTL_S):
             current = await self.redis.get(key)  # another replica rebuilt it first
             return float(current) if current is not None else total
+        if total > 0:
+            await self.redis.zadd(spenders_key(now), {tenant_id: total})
+            await self.redis.expire(spenders_key(now), _DAY_TTL_S)
         return total
 
     async def add_spend(self, tenant_id: str, cost_usd: float, now: float | None = None) -> None:
         if cost_usd > 0:
-            await self._add(keys=[spend_key(tenant_id, now or time.time())], args=[repr(cost_usd)])
+            when = now or time.time()
+            keys = [spend_key(tenant_id, when), spenders_key(when)]
+            await self._add(keys=keys, args=[repr(cost_usd), tenant_id, _DAY_TTL_S])
 
     async def spent_today(self, tenant_id: str) -> float:
         now = time.time()

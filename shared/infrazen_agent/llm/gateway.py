@@ -311,6 +311,7 @@ class LLMGateway:
         max_tokens: int | None,
         temperature: float | None,
         stream: bool,
+        meta: CallMeta | None = None,
     ) -> dict[str, Any]:
         params: dict[str, Any] = {
             "model": model,
@@ -319,6 +320,13 @@ class LLMGateway:
             "max_retries": 0,
             **(self._route(model) or {}),
         }
+        if meta is not None:
+            # The correlation ids: LiteLLM hands `metadata` to its callbacks and logs (never to
+            # the provider); the request id also goes to the provider as a header.
+            ids = {"request_id": meta.request_id, "session_id": meta.session_id, "turn_id": meta.turn_id}
+            params["metadata"] = {"scenario": meta.scenario, **{k: v for k, v in ids.items() if v}}
+            if meta.request_id:
+                params["extra_headers"] = {"X-Request-Id": meta.request_id}
         if stream:
             params |= {
                 "stream": True,
@@ -475,7 +483,7 @@ class LLMGateway:
         for model in chain:
             call.models_tried.append(model)
             for attempt in range(self.settings.llm_max_retries + 1):
-                params = self._params(model, messages, tools, max_tokens, temperature, stream=False)
+                params = self._params(model, messages, tools, max_tokens, temperature, stream=False, meta=meta)
                 if response_format is not None and self._structured(model):
                     params["response_format"] = response_format
                 try:
@@ -499,7 +507,7 @@ class LLMGateway:
 
     async def _complete_once(self, model: str, params: dict[str, Any]) -> Any:
         if direct := self._direct_for(model):
-            return await direct.complete(_direct_body(params))
+            return await direct.complete(_direct_body(params), headers=params.get("extra_headers"))
         return await self._litellm.acompletion(**params)
 
     async def _finish_complete(self, call: _Call, model: str, response: Any) -> Done:
@@ -594,7 +602,7 @@ class LLMGateway:
                 call.models_tried.append(model)
                 for attempt in range(self.settings.llm_max_retries + 1):
                     result = _StreamResult()
-                    params = self._params(model, messages, tools, max_tokens, temperature, stream=True)
+                    params = self._params(model, messages, tools, max_tokens, temperature, stream=True, meta=meta)
                     try:
                         async with contextlib.aclosing(self._stream_attempt(model, params, call, result)) as deltas:
                             async for delta in deltas:
@@ -636,7 +644,7 @@ class LLMGateway:
         total_deadline = start + s.llm_timeout_s
         got_first = False
         if direct := self._direct_for(model):
-            source = direct.stream(_direct_body(params))
+            source = direct.stream(_direct_body(params), headers=params.get("extra_headers"))
         else:
             source = self._litellm_chunks(params)
         async with contextlib.aclosing(source) as chunks:

@@ -119,6 +119,7 @@ class OpenAICompatibleClient:
 
     def __init__(self, base_url: str, api_key: str, *, connect_timeout_s: float):
         self.url = base_url.rstrip("/") + "/chat/completions"
+        self.embeddings_url = base_url.rstrip("/") + "/embeddings"
         self._headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
         self._connect_timeout_s = connect_timeout_s
         self._session: aiohttp.ClientSession | None = None
@@ -140,16 +141,25 @@ class OpenAICompatibleClient:
             )
         return self._session
 
-    async def complete(self, body: dict[str, Any]) -> dict[str, Any]:
-        async with self._http().post(self.url, data=json.dumps(body)) as response:
+    async def complete(self, body: dict[str, Any], *, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        async with self._http().post(self.url, data=json.dumps(body), headers=headers) as response:
             await _raise_for_status(response)
             return _chunk(await response.read(), "response")
 
-    async def stream(self, body: dict[str, Any]) -> AsyncGenerator[dict[str, Any], None]:
+    async def embeddings(self, body: dict[str, Any]) -> dict[str, Any]:
+        """`POST /embeddings` ({"model", "input": [texts]} -> {"data": [{"index", "embedding"}]})."""
+        async with self._http().post(self.embeddings_url, data=json.dumps(body)) as response:
+            await _raise_for_status(response)
+            return _chunk(await response.read(), "response")
+
+    async def stream(
+        self, body: dict[str, Any], *, headers: dict[str, str] | None = None
+    ) -> AsyncGenerator[dict[str, Any], None]:
         """Chunks as they arrive. Raises UpstreamError when the stream ends before `[DONE]` or a
-        finish reason, so a cut connection is never mistaken for a complete answer."""
+        finish reason, so a cut connection is never mistaken for a complete answer. `headers`
+        are this request's own (the caller's request id)."""
         finished = False
-        async with self._http().post(self.url, data=json.dumps(body)) as response:
+        async with self._http().post(self.url, data=json.dumps(body), headers=headers) as response:
             await _raise_for_status(response)
             decoder = SSEDecoder()
             async for data in response.content.iter_any():

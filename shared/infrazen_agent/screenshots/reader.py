@@ -13,6 +13,7 @@ from PIL import Image
 from ..auth import Principal
 from ..errors import RateLimited, Unavailable
 from ..llm import CallMeta, get_gateway
+from ..metrics import CACHE_LOOKUPS
 from ..runtime import Runtime
 from ..uploads import UploadRecord, get_upload
 from . import ocr
@@ -80,6 +81,7 @@ async def read_screenshot(
     vision = _vision_wanted(runtime)
     key = f"shot:v{CACHE_VERSION}:{principal.tenant_id}:{record.sha256}:"
     cached = await runtime.redis.get(key + ("vision" if vision else "ocr"))
+    CACHE_LOOKUPS.labels("screenshot_reading", "hit" if cached else "miss").inc()
     if cached:
         return record, Extraction.model_validate_json(cached)
     data = await runtime.store.get(record.object_key)  # read once, for whichever reader

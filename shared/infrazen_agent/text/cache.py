@@ -8,6 +8,7 @@ import json
 import logging
 
 from ..auth import Principal
+from ..metrics import CACHE_LOOKUPS
 from ..runtime import Runtime
 from .model import TextRequest
 
@@ -35,6 +36,7 @@ async def load(runtime: Runtime, key: str) -> bytes | None:
     except Exception:  # a cache outage costs speed, never the answer
         log.warning("text cache read failed", exc_info=True)
         return None
+    CACHE_LOOKUPS.labels("recommendation_text", "hit" if isinstance(raw, bytes) else "miss").inc()
     if not isinstance(raw, bytes):
         return None
     return raw.replace(b'"cached":false', b'"cached":true', 1)

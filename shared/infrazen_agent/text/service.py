@@ -13,6 +13,7 @@ from ..agent.grounding import FactIndex, Grounding, trace
 from ..auth import Principal
 from ..errors import AgentError
 from ..guard.rate import admit_request
+from ..metrics import GROUNDING_CHECKS, GROUNDING_FLAGS
 from ..runtime import Runtime
 from ..tools.registry import AuditWrites, ToolContext
 from . import cache
@@ -152,8 +153,10 @@ async def _prose(
         else:
             # The draft's numbers all come from the facts; the model's must too, by meaning.
             grounding = trace("\n".join(prose[k] for k in PROSE_FIELDS), idx)
+            GROUNDING_CHECKS.labels("recommendation_text", "traced" if grounding.ok else "rejected").inc()
             if grounding.ok:
                 return (prose, done.model, grounding), True
+            GROUNDING_FLAGS.labels("recommendation_text").inc(len(grounding.untraced))
             wrong = ", ".join(sorted({n.claim.text for n in grounding.untraced}))
             problem = (
                 f"These figures are not in FACTS (or have the wrong currency, period, unit or subject): {wrong}. "
@@ -242,4 +245,26 @@ async def _generate(runtime: Runtime, principal: Principal, req: TextRequest, ct
     if cacheable:
         assert key is not None
         await cache.store(runtime, key, raw)
+    _index(runtime, principal, response)
     return raw
+
+
+def _index(runtime: Runtime, principal: Principal, r: TextResponse) -> None:
+    """The new text becomes searchable for its tenant (search_knowledge), in the background: a
+    failure is logged, never this answer's."""
+    from ..knowledge.index import index_later, recommendation_source_id
+
+    try:
+        source = recommendation_source_id(r.recommendation_id, r.resource_id, r.language)
+        index_later(
+            runtime,
+            principal.tenant_id,
+            "recommendation_text",
+            source,
+            r.title,
+            r.text,
+            r.language,
+            r.generated_at.date(),
+        )
+    except Exception:
+        log.exception("indexing the recommendation text failed", extra={"tenant": principal.tenant_id})

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ..actions import tools as actions
-from . import analytics, inventory, planning, pricing, recommendations, screenshots
+from . import analytics, forecast, inventory, knowledge, planning, pricing, recommendations, screenshots
 from .registry import ToolRegistry
 
-MODULES = (inventory, pricing, recommendations, analytics, planning, screenshots, actions)
+MODULES = (inventory, pricing, recommendations, analytics, forecast, planning, screenshots, knowledge, actions)
 
 
 def build_registry() -> ToolRegistry:

@@ -11,12 +11,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..actions import tools as act
 from ..agent.grounding.facts import Fact, Keys, Length, Named, Quantity, Text, declare, facts_of, percent
 from ..data.equivalence import Parity
 from ..data.model import Spec
+from ..knowledge import model as kn
 from ..screenshots import model as shot
 from ..screenshots import reconcile as rcn
 from . import analytics as an
+from . import forecast as fo
 from . import inventory as inv
 from . import planning as pl
 from . import pricing as pr
@@ -38,7 +41,7 @@ declare(ResourceView, monthly_cost=Named("cost"))
 declare(inv.InventoryItem, count=Quantity("count", "count"), monthly_cost=Named("cost"))
 declare(
     inv.UserContextOut,
-    inventory=Named("inventory"),
+    inventory=Length("inventory.types", inner="inventory"),
     resources_total=Quantity("count", "resources.count"),
     monthly_cost_total=Named("inventory.cost"),
     open_recommendations=Quantity("count", "recommendations.open"),
@@ -189,6 +192,26 @@ declare(
     anomalies=Named("anomalies"),
 )
 
+# create_report (its proposal's arguments, see facts_from_tool)
+declare(act.ReportInput, days=Quantity("duration", "report.days", "day"))
+# forecast_costs: what is forecast is named so (never "spend"): a figure cited from it is a forecast
+declare(
+    fo.ForecastPeriod,
+    days=Quantity("duration", "forecast.days", "day"),
+    forecast=Named("forecast"),
+    low=Named("forecast.low"),
+    high=Named("forecast.high"),
+    actual_so_far=Named("spend.month_to_date"),
+)
+declare(
+    fo.ForecastOut,
+    history=Named("forecast.history"),
+    interval_pct=percent("forecast.interval"),
+    periods=Named("forecast"),
+    trend_pct_per_month=percent("forecast.trend_per_month"),
+    next_month_vs_last_30_days_pct=percent("forecast.vs_last_30_days"),
+)
+
 # reconcile_screenshot: "screenshot.*" was read off the user's image (shown as such), "data.*" is ours
 declare(shot.Utilisation, value=percent("screenshot.utilisation"))
 declare(
@@ -217,6 +240,11 @@ declare(
     utilisation=Named(""),
 )
 
+# search_knowledge: a passage's figures are what the approved text says ("НДС 20 %", "CPU p95
+# below 40 %"): "knowledge.*" facts, shown as quoted from the passage (origin "knowledge").
+declare(kn.Passage, snippet=Text("knowledge.passage"))
+declare(kn.KnowledgeOut, passages=Named(""))
+
 
 def output_model(name: str) -> type[BaseModel] | None:
     from . import get_registry
@@ -226,5 +254,12 @@ def output_model(name: str) -> type[BaseModel] | None:
 
 
 def facts_from_tool(name: str, data: Any) -> list[Fact]:
-    model = output_model(name)
-    return facts_of(model, data, path=name) if model is not None and data else []
+    from . import get_registry
+
+    tool = get_registry().resolve(name)
+    if tool is None or not data:
+        return []
+    if tool.scope == "action" and isinstance(data, dict) and data.get("status") == "awaiting_confirmation":
+        # A proposal (actions/flow.ChatTools): what it will do is its arguments, e.g. a report's days.
+        return facts_of(tool.input_model, data.get("arguments") or {}, path=f"{name}.arguments")
+    return facts_of(tool.output_model, data, path=name)

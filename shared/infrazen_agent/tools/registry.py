@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from ..auth import Principal
 from ..errors import AgentError, Forbidden, InvalidInput, NotFound, RateLimited, UpstreamTimeout, is_dependency_error
 from ..guard.text import has_control_chars, refuse_control_chars, scrubbed
+from ..metrics import TOOL_CALLS, TOOL_LATENCY
 from ..runtime import Runtime
 from .shared_reads import SharedReads
 
@@ -298,8 +299,12 @@ async def _run(p: _Pending, ctx: ToolContext, started: float) -> ToolResult:
             else:
                 log.exception("tool failed", extra={"tool": p.name})
                 result = _failure(tool, p.name, "internal_error", "the tool failed; the error was logged")
-    result.latency_ms = round((time.perf_counter() - started) * 1000, 2)
+    elapsed = time.perf_counter() - started
+    result.latency_ms = round(elapsed * 1000, 2)
     p.result = result
+    label = p.tool.name if p.tool is not None else "_unknown"  # a name the model made up is no label
+    TOOL_CALLS.labels(label, "ok" if result.ok else str((result.error or {}).get("code", "error"))).inc()
+    TOOL_LATENCY.labels(label).observe(elapsed)
     return result
 
 

@@ -4,6 +4,7 @@ checker's, and the error texts of clients that show a sentence rather than an er
 from __future__ import annotations
 
 from .numbers import Lang
+from .report_messages import REPORT_MESSAGES
 
 MESSAGES: dict[str, dict[Lang, str]] = {
     # Put right after a figure that no tool backs.
@@ -58,33 +59,6 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "error.answer_failed": {
         "ru": "Не удалось подготовить ответ. Повторите вопрос.",
         "en": "The answer could not be prepared. Ask again.",
-    },
-    # The report page (reports/html.py).
-    "report.title": {"ru": "Отчёт FinOps: {persona}", "en": "FinOps report: {persona}"},
-    "report.persona.cfo": {"ru": "финансовый директор", "en": "CFO"},
-    "report.persona.cto": {"ru": "технический директор", "en": "CTO"},
-    "report.persona.product": {"ru": "владелец продукта", "en": "product owner"},
-    "report.persona.finops": {"ru": "FinOps-специалист", "en": "Head of FinOps"},
-    "report.period": {"ru": "Период: последние {days} дн. (по {end})", "en": "Period: the last {days} days (to {end})"},
-    "report.spend": {"ru": "Расходы за период", "en": "Spend in the period"},
-    "report.run_rate": {"ru": "Текущий темп в месяц", "en": "Current monthly run rate"},
-    "report.change": {"ru": "К предыдущему периоду", "en": "Against the previous period"},
-    "report.savings": {"ru": "Потенциальная экономия", "en": "Potential savings"},
-    "report.open_recommendations": {"ru": "Открытых рекомендаций", "en": "Open recommendations"},
-    "report.anomalies": {"ru": "Аномалий расходов", "en": "Cost anomalies"},
-    "report.providers": {"ru": "Расходы по провайдерам", "en": "Spend by provider"},
-    "report.services": {"ru": "Расходы по сервисам", "en": "Spend by service"},
-    "report.top_recommendations": {"ru": "Главные рекомендации", "en": "Top recommendations"},
-    "report.col.name": {"ru": "Название", "en": "Name"},
-    "report.col.amount": {"ru": "Сумма", "en": "Amount"},
-    "report.col.share": {"ru": "Доля", "en": "Share"},
-    "report.col.recommendation": {"ru": "Рекомендация", "en": "Recommendation"},
-    "report.col.savings_month": {"ru": "Экономия в месяц", "en": "Savings a month"},
-    "report.col.savings_year": {"ru": "В год", "en": "A year"},
-    "report.none": {"ru": "Нет данных за период.", "en": "No data for the period."},
-    "report.sources": {
-        "ru": "Все числа взяты из данных InfraZen через инструменты: {sources}. Сформировано {at}.",
-        "en": "Every figure comes from the InfraZen data through the tools: {sources}. Generated {at}.",
     },
     # A screenshot's reconciliation (screenshots/answer.py): what was read, against the data.
     "screenshot.heading": {"ru": "**Скриншот: {kind}**", "en": "**Screenshot: {kind}**"},
@@ -197,6 +171,28 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "ru": "не объясняется НДС, периодом или единицами: проверьте счёт",
         "en": "not explained by VAT, the period or units: check the bill",
     },
+    # The offline answer to a guidance question (knowledge/answer.py): cited passages.
+    "knowledge.heading": {"ru": "**Из базы знаний InfraZen**", "en": "**From the InfraZen knowledge base**"},
+    "knowledge.passage": {
+        "ru": "**{title}** ({kind}, {date}; источник {passage_id})",
+        "en": "**{title}** ({kind}, {date}; source {passage_id})",
+    },
+    "knowledge.kind.guide": {"ru": "база знаний", "en": "knowledge base"},
+    "knowledge.kind.report": {"ru": "ваш отчёт", "en": "your report"},
+    "knowledge.kind.recommendation_text": {"ru": "текст рекомендации", "en": "recommendation text"},
+    "knowledge.in_english": {"ru": "материал на английском", "en": "in English"},
+    "knowledge.in_russian": {"ru": "материал на русском", "en": "in Russian"},
+    "knowledge.undated": {"ru": "без даты", "en": "undated"},
+    "knowledge.nothing": {
+        "ru": "В базе знаний не нашлось подходящих материалов. Спросите о провайдерах (Selectel, Yandex Cloud, "
+        "Beget, VK Cloud), колонках FOCUS, rightsizing, очистке ресурсов, резервировании или тегах.",
+        "en": "Nothing in the knowledge base fits this question. Ask about the providers (Selectel, Yandex Cloud, "
+        "Beget, VK Cloud), FOCUS columns, rightsizing, cleanup, commitments or tagging.",
+    },
+    "knowledge.unavailable": {
+        "ru": "База знаний сейчас недоступна. Повторите вопрос через минуту.",
+        "en": "The knowledge base is unavailable for a moment. Ask again in a minute.",
+    },
 }
 
 # Error codes of a failed turn or frame -> the catalogue key of the sentence shown for it.
@@ -215,6 +211,8 @@ ERROR_KEYS = {
     "llm_stream_error": "error.answer_failed",
     "turn_lost": "error.answer_failed",
 }
+
+MESSAGES.update(REPORT_MESSAGES)
 
 
 def error_text(code: str, detail: str, lang: str) -> str:

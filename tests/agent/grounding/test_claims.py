@@ -82,3 +82,25 @@ def test_approximation_markers_and_round_places() -> None:
     assert (a.approx, a.round_place) == (True, 10_000)
     assert (b.approx, b.round_place) == (True, 10)
     assert (c.approx, c.round_place, c.precision) == (False, 0, 0.005)
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        # a figure right after a daily one is not a step marker ("day 71"): it is read, and checked
+        ("1,490.48 RUB/day 719.99 RUB/day", [1490.48, 719.99]),
+        ("5 ₽/день 71 ₽", [5.0, 71.0]),
+        ("20 362,47 ₽/день 8 130,19 ₽/день", [20362.47, 8130.19]),
+        ("Шаг 2 из 4: перенести 3 сервера", [3.0]),
+        ("day 2, then 40 GB", [40.0]),
+        # a step marker still is one, with sub-numbering, and the figure after it is read
+        ("Шаг 2.1 проверить, пункт 3.2, step 1.2", []),
+        ("Phase 2 15%", [15.0]),
+        ("этап 2 10 серверов", [10.0]),
+        ("Неделя 2 1 500 ₽", [1500.0]),
+        # a figure right after a period word, in any unit
+        ("в день 40 ГБ, в день 12 серверов, per day 15 vCPU", [40.0, 12.0, 15.0]),
+    ],
+)
+def test_a_figure_after_a_period_word_is_still_a_figure(text: str, values: list[float]) -> None:
+    assert [c.value for c in extract_claims(text)] == values

@@ -86,3 +86,22 @@ def test_marking_makes_untraced_figures_visible_in_both_languages() -> None:
         assert marked.count(mark) == 1
         again = trace(marked, FACTS)
         assert [n.claim.text for n in again.untraced] == ["99 999 ₽ в месяц"]
+
+
+def test_a_passages_money_never_backs_the_tenants_bill() -> None:
+    """A figure quoted from an approved passage backs a quote of it, never a statement about the
+    tenant's own money (their bill, their savings, their cost after a move)."""
+    from infrazen_agent.agent.grounding import Fact, trace
+
+    passage = [
+        Fact(3200.0, "money", "knowledge.money", "RUB", "month", "search_knowledge.passages[0].snippet"),
+        Fact(40.0, "percent", "knowledge.percent", "%", None, "search_knowledge.passages[0].snippet"),
+    ]
+    for sentence in (
+        "Сейчас вы платите 3 200 ₽/мес.",
+        "После переезда вы будете платить 3 200 ₽/мес.",
+        "Ваша экономия составит 3 200 ₽/мес.",
+    ):
+        assert not trace(sentence, passage).ok, sentence
+    assert trace("По руководству, порог загрузки CPU — 40 %.", passage).ok
+    assert trace("В руководстве пример: 3 200 ₽/мес.", passage).ok  # quoted as the passage's, no cue

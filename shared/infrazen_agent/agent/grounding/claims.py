@@ -84,7 +84,11 @@ _NOT_QUANTITY_WORDS = word_led(
     (_SOFTWARE, rf"[{_SP}]?v?\d+(?:\.\d+)*\b"),  # ubuntu 22.04
     (
         "шаг|шага|шаге|этап|этапа|этапе|фаза|фазы|step|stage|phase|part|часть|пункт|item|неделя|week|день|day",
-        rf"{_S_OPT}\d{{1,2}}(?:{_S_OPT}(?:из|of|/){_S_OPT}\d{{1,2}})?",  # шаг 2 из 4
+        # шаг 2 из 4, шаг 2.1; not a figure after a period word ("1 490 ₽/день 719,99 ₽", "в день 40 ГБ")
+        rf"{_S_OPT}\d{{1,2}}(?:\.\d{{1,2}}(?!\d|,\d))?(?!\d|[.,]\d|{_S}\d{{3}}\b)"
+        rf"(?!{_S_OPT}(?:[₽$€%]|руб|rub|usd|eur|тыс|млн|k\b|гб|gb|тб|tb|мб|mb|vcpu|cpu|ядр|core|ч\b|h\b|час|"
+        rf"hour|сервер|server|узл|node|инстанс|instance|машин|vm))"
+        rf"(?:{_S_OPT}(?:из|of|/){_S_OPT}\d{{1,2}})?",
     ),
     (r"id\b(?:[" + _SP + r"][а-яё]+)?:?|но?мер\b", rf"{_S_OPT}\d+"),  # id 77, номер 5
     (

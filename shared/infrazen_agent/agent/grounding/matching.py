@@ -97,6 +97,7 @@ _TAIL_CUE = re.compile(
 )
 _TAIL_NAMES = {"savings": _SAVINGS, "target": _TARGET, "current": _CURRENT}
 _DIGITS = re.compile(r"\d")
+_QUOTED = "knowledge."  # facts of search_knowledge passages (tools/facts.py)
 
 
 # Which count facts a counted noun may back (claims.py names the noun).
@@ -133,8 +134,15 @@ class TracedClaim:
         }
         if self.fact is not None:
             out["path"] = self.fact.path
-            # Read off the user's image, not InfraZen's data: shown as "from your screenshot".
-            out["origin"] = "screenshot" if self.fact.name.startswith("screenshot.") else "data"
+            # Read off the user's image, not InfraZen's data: shown as "from your screenshot";
+            # quoted from an approved passage (search_knowledge): "knowledge".
+            out["origin"] = (
+                "screenshot"
+                if self.fact.name.startswith("screenshot.")
+                else "knowledge"
+                if self.fact.name.startswith(_QUOTED)
+                else "data"
+            )
         if self.reason:
             out["reason"] = self.reason
         return out
@@ -284,7 +292,15 @@ def _percent_cue(text: str, c: Claim, floor: int) -> tuple[str, ...] | None:
 
 
 def _fits(f: Fact, names: tuple[str, ...] | None) -> bool:
-    return names is None or f.name.startswith(names) or any(n in f.name for n in names if "." in n)
+    # A name may also sit under a list's prefix ("recommendations.savings.monthly": an item's savings).
+    return (
+        names is None
+        or f.name.startswith(names)
+        # quoted from a knowledge passage (a threshold, a rate): the passage is its subject; never
+        # money, whose cue says whose bill it is ("сейчас вы платите 3 200 ₽" is the tenant's)
+        or (f.name.startswith(_QUOTED) and f.kind != "money")
+        or any(n in f.name if "." in n else f".{n}." in f".{f.name}." for n in names)
+    )
 
 
 def _candidates(c: Claim, idx: FactIndex) -> list[tuple[str, _Sorted | None, float]]:

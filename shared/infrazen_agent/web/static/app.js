@@ -10,6 +10,7 @@
   };
   const TYPES = ["cross_provider_server", "cross_provider_dbaas", "rightsize_cpu", "stopped_server", "old_snapshot", "unused_ip"];
   const RANGES = [7, 30, 90];
+  const PERSONAS = ["cfo", "cto", "finops", "product"];
 
   // --- words and numbers
   function t(key, vars) {
@@ -44,6 +45,9 @@
     fillSelect($("rec-type"), [["", t("recs.all")], ...TYPES.map((k) => [k, t("type." + k)])]);
     fillSelect($("rec-sort"), [["savings", t("sort.savings")], ["confidence", t("sort.confidence")], ["title", t("sort.title")]], "savings");
     fillSelect($("an-range"), RANGES.map((d) => [String(d), t("range." + d)]), "30");
+    fillSelect($("rep-persona"), PERSONAS.map((p) => [p, t("rep.persona." + p)]), "finops");
+    fillSelect($("rep-format"), ["both", "html", "pdf"].map((f) => [f, t("rep.format." + f)]), "both");
+    for (const li of document.querySelectorAll("#rep-list li[data-id]")) if (li.job) renderReport(li, li.job);
   }
   function fillSelect(select, options, fallback) {
     const keep = select.value;
@@ -145,7 +149,7 @@
     for (const b of document.querySelectorAll("#tabs button")) b.setAttribute("aria-pressed", String(b.dataset.tab === tab));
     $("recs").hidden = tab !== "recs";
     $("analytics").hidden = tab !== "analytics";
-    if (tab === "analytics" && !state.analytics) loadAnalytics();
+    if (tab === "analytics" && !state.analytics) { loadAnalytics(); loadReports(); }
   }
   async function loadRecs() {
     const type = $("rec-type").value;
@@ -186,6 +190,62 @@
       body.append(tr);
       watchRow(tr, r, effort, risk);
     }
+  }
+  // --- reports: a job per click, followed to its files (fetched with the token, never a bare link)
+  async function download(path, name, open) {
+    let response;
+    try {
+      response = await fetch(path, { headers: { Authorization: "Bearer " + state.token } });
+    } catch (e) { notice(t("err.network")); return; }
+    if (!response.ok) { const d = await response.json().catch(() => ({})); notice(errorText((d.error || {}).code || String(response.status), (d.error || {}).message)); return; }
+    const url = URL.createObjectURL(await response.blob());
+    if (open) { window.open(url, "_blank", "noopener"); }
+    else { const a = el("a"); a.href = url; a.download = name; document.body.append(a); a.click(); a.remove(); }
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  }
+  function reportItem(job) {
+    let li = document.querySelector(`#rep-list li[data-id="${job.id}"]`);
+    if (!li) { li = el("li", "report"); li.dataset.id = job.id; $("rep-list").prepend(li); }
+    document.querySelector("#rep-list li.none")?.remove();
+    renderReport(li, job);
+    return li;
+  }
+  function renderReport(li, job) {
+    li.job = job;
+    const status = job.status === "running" ? t("rep.status.running", { pct: Math.round(job.progress * 100) })
+      : job.status === "failed" ? t("rep.status.failed", { message: (job.error && job.error.message) || "" })
+      : t("rep.status." + job.status);
+    const title = job.title || t("rep.persona." + job.persona);
+    li.className = "report " + job.status;
+    li.replaceChildren(el("strong", null, title), el("span", "muted", ` · ${job.time_range ? job.time_range + " · " : ""}${status}`));
+    const links = job.links || {};
+    if (links.html) { const b = el("button", "ghost", t("rep.open")); b.type = "button"; b.addEventListener("click", () => download(links.html, job.id + ".html", true)); li.append(" ", b); }
+    if (links.pdf) { const b = el("button", "ghost", t("rep.pdf")); b.type = "button"; b.addEventListener("click", () => download(links.pdf, job.id + ".pdf", false)); li.append(" ", b); }
+  }
+  async function follow(id) {
+    for (let i = 0; i < 600; i++) {
+      const job = await api("/v1/reports/" + id).catch((e) => { notice(e.message); return null; });
+      if (!job) return;
+      reportItem(job);
+      if (job.status === "ready" || job.status === "failed") return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  async function loadReports() {
+    try {
+      const { reports } = await api("/v1/reports?limit=10");
+      $("rep-list").replaceChildren();
+      for (const job of reports.reverse()) { reportItem(job); if (job.status === "queued" || job.status === "running") follow(job.id); }
+      if (!reports.length) $("rep-list").append(el("li", "none muted", t("rep.none")));
+    } catch (e) { /* a viewer may not list them: the form still says why on submit */ }
+  }
+  async function makeReport() {
+    const days = Number($("an-range").value) || 30;
+    const body = { persona: $("rep-persona").value, format: $("rep-format").value, time_range: days + "d", language: state.lang };
+    $("rep-make").disabled = true;
+    try { const job = await api("/v1/reports", body); reportItem(job); follow(job.id); }
+    catch (e) { notice(e.message); }
+    finally { $("rep-make").disabled = false; }
   }
   // --- analytics: the same tools the chat uses, drawn
   async function loadAnalytics() {
@@ -506,6 +566,37 @@
         }
         break;
       }
+      case "confirm_required": {
+        const li = assistantBubble(ev.turn_id);
+        const box = el("div", "confirm");
+        box.dataset.action = ev.action_id;
+        box.append(el("p", null, t("act.asked", { preview: ev.preview })));
+        for (const [key, approve] of [["act.confirm", true], ["act.reject", false]]) {
+          const b = el("button", approve ? null : "ghost", t(key));
+          b.type = "button";
+          b.addEventListener("click", () => {
+            for (const x of box.querySelectorAll("button")) x.disabled = true;
+            chat.ws.send(JSON.stringify({ type: "confirm", action_id: ev.action_id, approve }));
+          });
+          box.append(b, " ");
+        }
+        li.append(box);
+        break;
+      }
+      case "action_result": {
+        const box = document.querySelector(`.confirm[data-action="${ev.action_id}"]`);
+        if (box) box.replaceChildren(el("p", "muted", t("act.done", { summary: ev.summary })));
+        break;
+      }
+      case "report": {
+        let li = document.querySelector(`#chat-log li.report[data-id="${ev.report_id}"]`);
+        if (!li) { li = bubble("assistant"); li.classList.add("report"); li.dataset.id = ev.report_id; }
+        const links = Object.fromEntries(Object.entries(ev.links || {}).filter(([k]) => k !== "status"));
+        renderReport(li, { id: ev.report_id, status: ev.status, progress: 0, title: ev.title, persona: ev.persona || "finops", time_range: ev.time_range || "", links, error: ev.error });
+        li.classList.add("msg", "assistant");
+        li.scrollIntoView({ block: "end" });
+        break;
+      }
       default:
         break;
     }
@@ -627,6 +718,7 @@
       const days = Number($("an-range").value);
       openChat({ scope: "analytics", time_range: { days } }, ["chat.analytics", { days }]);
     });
+    $("rep-form").addEventListener("submit", (ev) => { ev.preventDefault(); makeReport(); });
     $("chat-close").addEventListener("click", closeChat);
     $("chat-cancel").addEventListener("click", () => { if (state.chat && state.chat.ws) state.chat.ws.send(JSON.stringify({ type: "cancel" })); });
     $("chat-form").addEventListener("submit", (ev) => { ev.preventDefault(); const v = $("chat-input").value; $("chat-input").value = ""; send(v); });
