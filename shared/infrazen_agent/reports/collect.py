@@ -61,13 +61,13 @@ class ReportData:
         return out
 
 
-def _data_date(name: str, data: dict[str, Any], fallback: str | None = None) -> str | None:
+def _data_date(name: str, data: dict[str, Any]) -> str | None:
     rng = data.get("range")
     if isinstance(rng, dict) and rng.get("end"):
         return str(rng["end"])
     if name == "get_user_context" and data.get("cost_data_to"):
         return str(data["cost_data_to"])
-    return fallback
+    return None
 
 
 async def _run(
@@ -83,7 +83,7 @@ async def _run(
                 raise error_from_code(result.error["code"], f"{key}: {result.error['message']}")
             raise Unavailable(f"{key}: no data")
         name = registry.latest(tool).versioned_name
-        out.calls[key] = Call(key, name, args, result.data, _data_date(tool, result.data, None))
+        out.calls[key] = Call(key, name, args, result.data, _data_date(tool, result.data))
     # Outputs without a range of their own (recommendations) are of the same data as the overview.
     if "overview" in out.calls:
         for key, call in out.calls.items():

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
 from ..actions import tools as act
 from ..agent.grounding.facts import Fact, Keys, Length, Named, Quantity, Text, declare, facts_of, percent
 from ..data.equivalence import Parity
@@ -244,13 +242,6 @@ declare(
 # below 40 %"): "knowledge.*" facts, shown as quoted from the passage (origin "knowledge").
 declare(kn.Passage, snippet=Text("knowledge.passage"))
 declare(kn.KnowledgeOut, passages=Named(""))
-
-
-def output_model(name: str) -> type[BaseModel] | None:
-    from . import get_registry
-
-    tool = get_registry().resolve(name)
-    return tool.output_model if tool is not None else None
 
 
 def facts_from_tool(name: str, data: Any) -> list[Fact]:
