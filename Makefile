@@ -11,7 +11,9 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 $(STAMP): $(BIN)/python shared/pyproject.toml
-	$(BIN)/pip install -q -e "./shared[llm,embedded,dev]"
+	@echo "Installing InfraZen Agent and its dependencies into $(VENV) (the first time takes 3-5 minutes)..."
+	$(BIN)/pip install -q -e "./shared[llm,embedded,imports,dev]"
+	@echo "Installed; next: make run (or make test)."
 	touch $(STAMP)
 
 install: $(STAMP)

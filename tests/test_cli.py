@@ -152,3 +152,25 @@ def test_cli_beside_serve_leaves_it_alone_and_crash_leftovers_are_taken_over(dat
     while processes_mentioning(str(data_dir)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert processes_mentioning(str(data_dir)) == [], "leftovers of the crashed run were not taken over"
+
+
+def test_every_option_of_every_command_has_help_text() -> None:
+    import argparse
+
+    from infrazen_agent.cli import build_parser
+    from infrazen_agent.commands import load_all
+
+    load_all()
+    parser = build_parser()
+    missing = []
+
+    def walk(p: argparse.ArgumentParser, path: str) -> None:
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, f"{path} {name}")
+            elif not isinstance(action, argparse._HelpAction) and not action.help:
+                missing.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
+
+    walk(parser, "infrazen-agent")
+    assert not missing, missing

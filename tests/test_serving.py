@@ -119,3 +119,12 @@ async def _chat_on_many_connections(url: str, token: str) -> list[str]:
     finally:
         for tab in tabs:
             await tab.close()
+
+
+def test_the_start_up_banner_says_what_to_do_next() -> None:
+    from infrazen_agent.serving import banner
+
+    text = banner("0.0.0.0", 8123)
+    assert "http://127.0.0.1:8123/" in text and "http://127.0.0.1:8123/docs" in text  # a wildcard bind: localhost
+    assert "infrazen-agent token --user 1001 --tenant 1001" in text and "Ctrl-C" in text
+    assert "http://10.0.0.5:9000/docs" in banner("10.0.0.5", 9000)

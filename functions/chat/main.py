@@ -9,5 +9,5 @@ from infrazen_agent.config import get_settings
 from infrazen_agent.logs import configure_logging
 
 configure_logging(get_settings().log_level)
-app = create_app(["chat", "tools", "web"])  # the web app is served beside its chat
+app = create_app(["chat", "tools", "web", "mcp"])  # the web app and MCP (/mcp) beside the chat
 # No Mangum handler: WebSockets and streaming do not run on Lambda (buffered, HTTP only).

@@ -30,7 +30,7 @@ log = logging.getLogger("infrazen_agent.app")
 REGISTRY.register(live_gauges.BUDGET)  # the single-process registry; per scrape under workers
 
 # Each component is the module infrazen_agent.api.<name>, exposing `router` (and optionally `on_start`).
-ALL_COMPONENTS = ("health", "upload", "generate_text", "chat", "tools", "web")
+ALL_COMPONENTS = ("health", "upload", "generate_text", "chat", "tools", "web", "mcp")
 
 
 def _load(component: str) -> tuple[APIRouter, StartHook | None]:
@@ -80,6 +80,7 @@ def create_app(
         RequestContextMiddleware,
         max_body_bytes=settings.agent_max_body_bytes,
         max_upload_bytes=settings.upload_max_bytes * 4 // 3 + 64 * 1024,  # base64 and multipart overhead
+        max_import_bytes=settings.import_max_bytes + 64 * 1024,  # multipart overhead
     )
 
     # Every function answers the OpenFaaS probes and exposes its metrics.

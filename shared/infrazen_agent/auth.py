@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, tuple[str, bool]] = {
     "action": ("analyst", False),  # proposing and running an action tool
     "approve": ("admin", False),  # approving an action, budgets
     "audit": ("admin", False),
+    "import": ("admin", False),  # importing a billing export (FOCUS) into the tenant's data
 }
 # InfraZen's `users.role` when the app puts it in a chat token; none means an ordinary user.
 INFRAZEN_ROLES: dict[str, tuple[tuple[str, ...], bool]] = {

@@ -28,7 +28,7 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", help="bind address (default AGENT_HOST, 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default AGENT_PORT, 8001)")
     p.add_argument(
-        "--components", default="all", help="comma-separated subset of health,upload,generate_text,chat,tools,web"
+        "--components", default="all", help="comma-separated subset of health,upload,generate_text,chat,tools,web,mcp"
     )
     p.add_argument(
         "--workers", type=int, help="processes serving the port (default AGENT_WORKERS; 0 = one per CPU core)"
@@ -56,7 +56,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _token_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--user", required=True)
+    p.add_argument("--user", required=True, help="the user id the token is for")
     p.add_argument("--tenant", help="tenant id (default: the user id)")
     p.add_argument("--role", action="append", choices=["viewer", "analyst", "admin"], help="repeatable; default viewer")
     p.add_argument("--demo", action="store_true", help="mark the principal as the read-only demo user")
@@ -89,7 +89,10 @@ def migrate_cmd(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     parser = argparse.ArgumentParser(prog="infrazen-agent", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"infrazen-agent {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (_, configure, help_text) in COMMANDS.items():
         configure(sub.add_parser(name, help=help_text, description=help_text))
@@ -99,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     # Later commands (seed, demo, text…) register themselves from their own modules.
     from .commands import load_all
+    from .errors import AgentError
 
     load_all()
 
@@ -109,6 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"infrazen-agent: configuration error: {exc}", file=sys.stderr)
         return 2
+    except AgentError as exc:  # a refusal the command did not word itself: one line, no traceback
+        print(f"infrazen-agent {args.command}: {exc.message} ({exc.code})", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # A dev default so that `infrazen-agent serve` + `infrazen-agent token` work with no setup.
@@ -35,6 +35,14 @@ KNOWN_DEFAULT_SECRETS = frozenset(
     }
 )
 DEFAULT_SECRETS_DIR = "/var/openfaas/secrets"
+# LLM_PROVIDER -> (text model, vision model) when LLM_MODEL_TEXT / LLM_MODEL_VISION are empty.
+PROVIDER_DEFAULT_MODELS: dict[str, tuple[str, str]] = {
+    "openrouter": ("openrouter/openai/gpt-4o-mini", "openrouter/google/gemini-2.5-flash"),
+    "openai": ("openai/gpt-4o-mini", "openai/gpt-4o-mini"),
+    "anthropic": ("anthropic/claude-haiku-4-5", "anthropic/claude-sonnet-4-5"),
+    "ollama": ("ollama/qwen2.5:7b", "ollama/qwen2.5vl:7b"),
+    "gigachat": ("gigachat/GigaChat-2", "gigachat/GigaChat-2-Max"),
+}
 
 
 class ConfigError(RuntimeError):
@@ -116,9 +124,12 @@ class Settings(BaseSettings):
     ocr_tessdata: str = ""  # Tesseract's language data folder (empty: TESSDATA_PREFIX or the system's)
 
     # --- LLM
+    # Chooses the default models (empty LLM_MODEL_TEXT / LLM_MODEL_VISION) and what counts as
+    # configured; each model is routed by its own prefix (llm/providers.py), so a fallback may be
+    # another provider's.
     llm_provider: Literal["openrouter", "openai", "anthropic", "ollama", "gigachat"] = "openrouter"
-    llm_model_text: str = "openrouter/openai/gpt-4o-mini"
-    llm_model_vision: str = "openrouter/google/gemini-2.5-flash"
+    llm_model_text: str = ""  # empty: the provider's default (PROVIDER_DEFAULT_MODELS)
+    llm_model_vision: str = ""
     llm_fallback_models: Annotated[list[str], NoDecode] = Field(default_factory=list)
     openrouter_api_key: SecretStr | None = None
     llm_api_base: str = ""
@@ -133,6 +144,27 @@ class Settings(BaseSettings):
     # litellm: everything through LiteLLM (for an endpoint the direct client does not suit).
     llm_transport: Literal["auto", "litellm"] = "auto"
     llm_price_table: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    # A model with no known price (no provider figure, no table entry, not in LiteLLM's map) is
+    # booked from its tokens at these USD per 1M tokens, marked "estimated": never as free.
+    llm_default_price_per_mtok_in: float = Field(default=3.0, ge=0)
+    llm_default_price_per_mtok_out: float = Field(default=15.0, ge=0)
+    # --- LLM providers (secrets are SecretStr: never logged or repr'd)
+    openrouter_api_base: str = "https://openrouter.ai/api/v1"
+    openrouter_referer: str = ""  # HTTP-Referer: OpenRouter's app attribution (optional)
+    openrouter_title: str = ""  # X-Title (optional)
+    anthropic_api_key: SecretStr | None = None
+    anthropic_api_base: str = "https://api.anthropic.com"
+    anthropic_version: str = "2023-06-01"
+    ollama_api_base: str = "http://127.0.0.1:11434"
+    ollama_api: Literal["native", "openai"] = "native"  # /api/chat (NDJSON) or its OpenAI-compatible /v1
+    # GigaChat: the authorization key (base64 of client_id:client_secret), or the two parts.
+    gigachat_credentials: SecretStr | None = None
+    gigachat_client_id: str = ""
+    gigachat_client_secret: SecretStr | None = None
+    gigachat_scope: Literal["GIGACHAT_API_PERS", "GIGACHAT_API_B2B", "GIGACHAT_API_CORP"] = "GIGACHAT_API_PERS"
+    gigachat_auth_url: str = "https://ngw.devices.sberbank.ru:9443/api/v2/oauth"
+    gigachat_api_base: str = "https://gigachat.devices.sberbank.ru/api/v1"
+    gigachat_ca_bundle: str = ""  # PEM file (the Russian Trusted Root CA), trusted beside the system store
     tenant_daily_budget_usd: float = 5.0
     user_requests_per_minute: int = 30
     # Personal data and secrets replaced by placeholders before any model sees them (guard/pii.py).
@@ -149,6 +181,10 @@ class Settings(BaseSettings):
     actions_ticket_url: str = ""  # a Jira-compatible REST API (POST /rest/api/2/issue); empty = no tickets
     actions_ticket_project: str = "OPS"
     actions_ticket_token: SecretStr | None = None
+
+    # --- MCP (docs/mcp.md): `infrazen-agent mcp` (stdio) acts with this service JWT; over HTTP
+    # (/mcp) each request brings its own Bearer token.
+    infrazen_mcp_token: SecretStr | None = None
 
     # --- recommendation text
     text_cache_ttl_s: int = 24 * 3600
@@ -167,6 +203,11 @@ class Settings(BaseSettings):
     report_job_timeout_s: float = 300.0  # a report job still running after this is failed (its process died)
     report_pdf_max_pages: int = Field(default=60, ge=1, le=500)
     report_max_concurrent: int = Field(default=2, ge=1, le=32)  # jobs one process runs at once; the rest wait
+
+    # --- billing imports (FOCUS; imports/)
+    import_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)  # largest file POST /v1/imports/focus takes
+    import_job_timeout_s: float = 3600.0  # an import job still running after this is failed (its process died)
+    import_max_concurrent: int = Field(default=1, ge=1, le=8)  # imports one process runs at once; the rest wait
 
     # --- readiness
     ready_check_timeout_s: float = 2.0
@@ -228,11 +269,30 @@ class Settings(BaseSettings):
     def diagnostics_public(self) -> bool:
         return (self.agent_diagnostics or ("public" if self.agent_env == "dev" else "admin")) == "public"
 
+    @model_validator(mode="after")
+    def _provider_models(self) -> Settings:
+        text, vision = PROVIDER_DEFAULT_MODELS[self.llm_provider]
+        self.llm_model_text = self.llm_model_text or text
+        self.llm_model_vision = self.llm_model_vision or vision
+        return self
+
+    @property
+    def gigachat_configured(self) -> bool:
+        return bool(self.gigachat_credentials or (self.gigachat_client_id and self.gigachat_client_secret))
+
     @property
     def llm_configured(self) -> bool:
         if self.llm_offline:
             return False
-        return bool(self.llm_api_base or self.openrouter_api_key or self.llm_api_key)
+        if self.llm_provider == "ollama":
+            return True  # a local server: no credentials
+        return bool(
+            self.llm_api_base
+            or self.openrouter_api_key
+            or self.llm_api_key
+            or self.anthropic_api_key
+            or self.gigachat_configured
+        )
 
     def validate_for_start(self) -> None:
         """Refuse to run prod with a missing or publicly known secret."""

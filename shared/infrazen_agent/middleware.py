@@ -40,6 +40,7 @@ _SECURITY_HEADERS = [
 ]
 _NO_STORE = (b"cache-control", b"no-store")
 _UPLOAD_PATHS = ("/v1/upload", "/v1/chat/upload")
+_IMPORT_PATHS = ("/v1/imports/focus",)
 
 
 def _declared_length(scope: Scope) -> int | None:
@@ -51,13 +52,24 @@ def _declared_length(scope: Scope) -> int | None:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int = 1024 * 1024, max_upload_bytes: int = 8 * 1024 * 1024):
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int = 1024 * 1024,
+        max_upload_bytes: int = 8 * 1024 * 1024,
+        max_import_bytes: int = 512 * 1024 * 1024,
+    ):
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_upload_bytes = max_upload_bytes
+        self.max_import_bytes = max_import_bytes
 
     def _limit(self, scope: Scope) -> int:
-        return self.max_upload_bytes if scope.get("path", "") in _UPLOAD_PATHS else self.max_body_bytes
+        path = scope.get("path", "")
+        if path in _IMPORT_PATHS:
+            return self.max_import_bytes
+        return self.max_upload_bytes if path in _UPLOAD_PATHS else self.max_body_bytes
 
     def _capped(self, receive: Receive, limit: int, over: list[bool]) -> Receive:
         """Counts the body as the app reads it: a chunked body has no length to refuse up front.

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,6 +44,19 @@ def worker_count(requested: int) -> int:
     return requested if requested > 0 else max(1, len(os.sched_getaffinity(0)))
 
 
+def banner(host: str, port: int) -> str:
+    """What a newcomer does next, printed once the data is ready (stderr: stdout stays clean)."""
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    return (
+        f"\nInfraZen Agent on {url}\n"
+        f"  web app   {url}/\n"
+        f"  API docs  {url}/docs\n"
+        "  a token   .venv/bin/infrazen-agent token --user 1001 --tenant 1001 --role analyst\n"
+        "  the demo  .venv/bin/infrazen-agent demo\n"
+        "  stop      Ctrl-C\n"
+    )
+
+
 def serve_workers(settings: Settings, components: Sequence[str], *, host: str, port: int, workers: int) -> None:
     import uvicorn
 
@@ -51,6 +65,7 @@ def serve_workers(settings: Settings, components: Sequence[str], *, host: str, p
     count = worker_count(workers)
     if count == 1:
         app = create_app(components, settings, title="InfraZen Agent (embedded)")
+        print(banner(host, port), file=sys.stderr, flush=True)
         uvicorn.run(app, host=host, port=port, **_uvicorn_options())
         return
     from .runtime import Runtime
@@ -69,6 +84,7 @@ def serve_workers(settings: Settings, components: Sequence[str], *, host: str, p
         }
     )
     log.info("serving", extra={"workers": count, "host": host, "port": port, "embedded": runtime.embedded})
+    print(banner(host, port), file=sys.stderr, flush=True)
     try:
         uvicorn.run(
             "infrazen_agent.serving:worker_app", factory=True, host=host, port=port, workers=count, **_uvicorn_options()

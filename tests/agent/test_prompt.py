@@ -11,6 +11,10 @@ def test_language_follows_the_user() -> None:
     assert detect_language("Сколько мы тратим на Selectel?") == "ru"
     assert detect_language("How much do we spend on Selectel?") == "en"
     assert detect_language("12345") == "ru"
+    # words, not letters: a Russian question with a long Latin term stays Russian
+    assert detect_language("Что такое rightsizing?") == "ru"
+    assert detect_language("Сколько стоит Yandex Cloud?") == "ru"
+    assert detect_language("How much is Бегет costing us?") == "en"
 
 
 def test_messages_put_data_in_envelopes_and_history_in_order() -> None:

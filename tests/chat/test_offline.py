@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from infrazen_agent.chat.offline import match_intents
+from infrazen_agent.chat.intents import route
 
 from .clients import Chat, of_type, text_of, top_recommendation
 
@@ -16,21 +16,24 @@ from .clients import Chat, of_type, text_of, top_recommendation
     ("scope", "text", "first"),
     [
         ("recommendation", "Какие есть альтернативы подешевле?", "alternatives"),
-        ("recommendation", "What would the migration plan look like?", "effort"),
+        ("recommendation", "What would the migration plan look like?", "plan"),
         ("recommendation", "Какая загрузка CPU у сервера?", "utilisation"),
-        ("recommendation", "Сколько сэкономим?", "summary"),
-        ("recommendation", "привет", "summary"),
+        ("recommendation", "Сколько сэкономим?", "savings"),
+        ("recommendation", "Почему этот сервер дорогой?", "why_expensive"),
+        ("recommendation", "привет", "unknown"),
         ("analytics", "Были ли аномалии или скачки?", "anomalies"),
         ("analytics", "How are costs split by provider?", "providers"),
         ("analytics", "Покажи тренд расходов", "trend"),
-        ("analytics", "hello", "overview"),
+        ("analytics", "hello", "unknown"),
+        ("analytics", "Сколько мы тратим на Kubernetes?", "services"),
+        ("analytics", "Which servers are idle?", "idle"),
         ("analytics", "Какой прогноз расходов на следующий месяц?", "forecast"),
         ("analytics", "What will we spend next quarter?", "forecast"),
         ("analytics", "Сделай отчёт по расходам за квартал", "report"),
     ],
 )
 def test_intents(scope: str, text: str, first: str) -> None:
-    assert match_intents(scope, text)[0].name == first
+    assert route(scope, text).names[0] == first
 
 
 async def test_offline_recommendation_answer_from_tools(offline_chat: Chat) -> None:

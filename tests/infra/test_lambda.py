@@ -29,7 +29,14 @@ COMPONENT = {"health": "health", "upload": "upload", "generate_text": "generate_
 # event file -> the status its answer must have (the order is the order they are sent in)
 EXPECTED: dict[str, dict[str, int]] = {
     "health": {"health": 200, "ready": 200},
-    "upload": {"upload_multipart": 201, "upload_info": 200, "upload_delete": 204, "legacy_upload": 200},
+    "upload": {
+        "upload_multipart": 201,
+        "upload_info": 200,
+        "upload_delete": 204,
+        "legacy_upload": 200,
+        "import_focus_not_admin": 403,  # imports are an admin's (the token is an analyst's)
+        "import_status_not_admin": 403,
+    },
     "generate_text": {
         "recommendation_text": 200,
         "reports_list": 200,
@@ -38,6 +45,7 @@ EXPECTED: dict[str, dict[str, int]] = {
         "reports_create_invalid": 422,
         "reports_data_invalid": 422,
         "reports_render_invalid": 422,
+        "usage_not_admin": 403,
     },
 }
 COMMON = {"probe_health": 200, "probe_ready": 200, "metrics": 200, "openapi": 200, "docs": 200, "docs_asset": 200}

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from infrazen_agent.chat.intents import route
 from infrazen_agent.chat.offer import offered_tools
-from infrazen_agent.chat.offline import SCOPE_TOOLS, match_intents
+from infrazen_agent.chat.offline import SCOPE_TOOLS
 from tests.chat.clients import Chat, of_type, top_recommendation
 from tests.chat.conftest import offline_chat, online_chat
 from tests.chat.seeded import database_url
@@ -45,8 +46,8 @@ def test_guidance_questions_and_only_they_get_the_knowledge_tool(scope: str) -> 
     asked = [q for q in GUIDANCE if "search_knowledge" not in offered_tools(scope, allowed, pack, q)]
     quiet = [q for q in NOT_GUIDANCE if "search_knowledge" in offered_tools(scope, allowed, pack, q)]
     assert not asked and not quiet
-    assert all(match_intents(scope, q)[0].name == "knowledge" for q in GUIDANCE)
-    assert [i.name for i in match_intents(scope, GUIDANCE[0])] == ["knowledge"]  # the passages alone answer it
+    assert all(route(scope, q).names[0] == "knowledge" for q in GUIDANCE)
+    assert route(scope, GUIDANCE[0]).names == ["knowledge"]  # the passages alone answer it
 
 
 def _content(events: list[dict[str, Any]]) -> dict[str, Any]:

@@ -42,7 +42,7 @@ async def test_daily_cap_trips_for_that_tenant_only(make_gateway: MakeGateway, l
     # Another tenant's spend is its own.
     done = await gateway.complete(HELLO, meta=meta("tenant-b"))
     assert done.content == "ok"
-    assert await gateway.budget.spent_today("tenant-b") == 0.0
+    assert await gateway.budget.spent_today("tenant-b") == pytest.approx(done.usage.cost_usd)
 
 
 async def test_running_total_is_rebuilt_from_the_ledger(
@@ -98,3 +98,23 @@ async def test_per_user_rate_counts_turns_not_tool_steps(
     # Another user of the same tenant and the same user id in another tenant are not limited.
     await gateway.complete(HELLO, meta=meta("t", "bob", turn="turn-1"))
     await gateway.complete(HELLO, meta=meta("other-tenant", "alice", turn="turn-9"))
+
+
+async def test_daily_cap_trips_for_an_unpriced_model(make_gateway: MakeGateway, llm_server: ScriptedLLMServer) -> None:
+    """No provider cost, no table entry: the tokens at the default price count against the cap."""
+    gateway = await make_gateway(
+        tenant_daily_budget_usd=0.01, llm_default_price_per_mtok_in=1.0, llm_default_price_per_mtok_out=2.0
+    )
+    llm_server.script(Reply(text="long", usage=(4_000, 1_000)), Reply(text="longer", usage=(4_000, 1_000)))
+    first = await gateway.complete(HELLO, meta=meta("tenant-a"))
+    assert (first.usage.cost_usd, first.usage.cost_source) == (pytest.approx(0.006), "estimated")
+    await gateway.complete(HELLO, meta=meta("tenant-a"))  # 0.006 < 0.01: still allowed
+    sent = len(llm_server.requests)
+    with pytest.raises(BudgetExceeded) as info:
+        await gateway.complete(HELLO, meta=meta("tenant-a"))
+    assert info.value.details["spent_usd"] == pytest.approx(0.012) and len(llm_server.requests) == sent
+    await gateway.flush()
+    async with gateway.runtime.pool.connection() as conn:
+        cur = await conn.execute("SELECT cost_source, cost_usd FROM llm_calls ORDER BY id")
+        rows = [(r["cost_source"], float(r["cost_usd"])) for r in await cur.fetchall()]
+    assert rows == [("estimated", pytest.approx(0.006))] * 2

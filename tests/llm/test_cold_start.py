@@ -94,14 +94,18 @@ asyncio.run(main())
     ("text_model", "vision_model", "loads"),
     [
         ("openai/qwen2.5", "openai/qwen2.5-vl", False),  # the direct client serves both
-        ("openai/qwen2.5", "anthropic/claude-3-5-sonnet", True),  # one model needs LiteLLM
-        ("openrouter/openai/gpt-4o-mini", "openrouter/openai/gpt-4o-mini", True),
+        ("openai/qwen2.5", "mistral/mistral-large-latest", True),  # one model needs LiteLLM
+        # The providers' own clients (llm/providers/) serve these: no LiteLLM either.
+        ("openrouter/openai/gpt-4o-mini", "openrouter/openai/gpt-4o-mini", False),
+        ("anthropic/claude-haiku-4-5", "gigachat/GigaChat-2-Max", False),
+        ("ollama/qwen2.5:7b", "ollama/qwen2.5vl:7b", False),
     ],
 )
 def test_litellm_is_imported_only_for_a_model_the_direct_client_does_not_serve(
     text_model: str, vision_model: str, loads: bool, database_url: str, redis_url: str
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LLM_", "LITELLM_", "AGENT_", "OPENROUTER"))}
+    prefixes = ("LLM_", "LITELLM_", "AGENT_", "OPENROUTER", "ANTHROPIC", "GIGACHAT", "OLLAMA")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     env.update(
         AGENT_SERVICE_JWT_SECRET="cold-start-test-secret-0123456789abcdef",
         DATABASE_URL=database_url,
@@ -110,6 +114,8 @@ def test_litellm_is_imported_only_for_a_model_the_direct_client_does_not_serve(
         LLM_API_BASE="http://127.0.0.1:9/v1",
         LLM_API_KEY="unused",
         OPENROUTER_API_KEY="unused",
+        ANTHROPIC_API_KEY="unused",
+        GIGACHAT_CREDENTIALS="unused",
         LLM_MODEL_TEXT=text_model,
         LLM_MODEL_VISION=vision_model,
     )

@@ -249,6 +249,8 @@ async def test_usage_and_cost_land_in_the_ledger_and_metrics(
     gateway = await make_gateway(
         llm_price_table={"openai/scripted-fallback": (1.0, 2.0)},
         llm_fallback_models=["openai/scripted-fallback"],
+        llm_default_price_per_mtok_in=4.0,
+        llm_default_price_per_mtok_out=20.0,
     )
     labels = {"model": "openai/scripted-text", "cost_source": "provider"}
     cost_before = REGISTRY.get_sample_value("agent_llm_cost_usd_total", labels) or 0
@@ -263,10 +265,10 @@ async def test_usage_and_cost_land_in_the_ledger_and_metrics(
     assert isinstance(d2, Done) and d2.model == "openai/scripted-fallback"
     assert (d2.usage.cost_usd, d2.usage.cost_source) == (2.0, "price_table")
     await gateway.flush()
-    # 3) neither: zero, marked unknown (non-streaming path)
+    # 3) neither: the tokens at the default price, marked estimated — never free (non-streaming)
     llm_server.script(Reply(text="three", usage=(5, 1)))
     d3 = await gateway.complete(HELLO, meta=META)
-    assert (d3.content, d3.usage.cost_usd, d3.usage.cost_source) == ("three", 0.0, "unknown")
+    assert (d3.content, d3.usage.cost_usd, d3.usage.cost_source) == ("three", 0.00004, "estimated")
 
     rows = await ledger(gateway)
     assert [
@@ -283,7 +285,7 @@ async def test_usage_and_cost_land_in_the_ledger_and_metrics(
     ] == [
         ("openai/scripted-text", 1000, 200, 0.0125, "provider", True, "ok"),
         ("openai/scripted-fallback", 1_000_000, 500_000, 2.0, "price_table", True, "ok"),
-        ("openai/scripted-text", 5, 1, 0.0, "unknown", False, "ok"),
+        ("openai/scripted-text", 5, 1, 0.00004, "estimated", False, "ok"),
     ]
     first = rows[0]
     assert (
@@ -297,7 +299,7 @@ async def test_usage_and_cost_land_in_the_ledger_and_metrics(
     assert first["ttft_ms"] is not None and first["latency_ms"] >= first["ttft_ms"]
     assert rows[2]["ttft_ms"] is None
     assert REGISTRY.get_sample_value("agent_llm_cost_usd_total", labels) == pytest.approx(cost_before + 0.0125)
-    assert await gateway.budget.spent_today("t1") == pytest.approx(2.0125)
+    assert await gateway.budget.spent_today("t1") == pytest.approx(2.01254)
 
 
 async def test_complete_returns_text_tool_calls_and_falls_back(

@@ -161,4 +161,7 @@ async def test_a_viewer_is_told_why_no_report_is_proposed(offline: Chat) -> None
         await conn.send(json.dumps({"type": "message", "content": "Сделай отчёт"}))
         events = await _until(conn, lambda e: e["type"] == "message")
     assert not of_type(events, "confirm_required")
-    assert "Отчёт предложить не получилось" in events[-1]["content"] and "analyst" in events[-1]["content"]
+    assert (
+        "Отчёт предложить не получилось" in events[-1]["content"]
+        and "аналитики и администраторы" in events[-1]["content"]
+    )

@@ -321,6 +321,12 @@ async def test_model_prose_is_used_when_every_number_checks_out(
     body = r.json()
     assert (body["generator"], body["mode"], body["model"]) == ("llm", "online", "openai/scripted-text")
     assert body["title"].startswith("Save") and body["grounding"]["ok"] is True
+    # Tokens, cost and latency of the model call ride along; the scripted model has no price, so
+    # its tokens are booked at the default price and flagged.
+    usage = body["usage"]
+    assert (usage["model_calls"], usage["prompt_tokens"], usage["completion_tokens"]) == (1, 10, 5)
+    assert usage["estimated"] is True and usage["cost_sources"] == ["estimated"]
+    assert usage["cost_usd"] == pytest.approx((10 * 3.0 + 5 * 15.0) / 1_000_000) and usage["latency_ms"] > 0
     assert body["monthly_savings"]["amount"] == saving  # structured numbers always from facts
     sent = json.dumps(llm_server.requests[0]["messages"], ensure_ascii=False)
     assert "FACTS" in sent and str(saving) in sent
@@ -344,6 +350,7 @@ async def test_invented_number_is_retried_then_replaced_by_deterministic_text(
     assert body["generator"] == "deterministic" and body["mode"] == "online"
     assert "99 999" not in body["text"] and "99,999" not in body["text"]
     assert len(llm_server.requests) == 2
+    assert body["usage"]["model_calls"] == 2 and body["usage"]["prompt_tokens"] == 20  # both calls cost
     retry_note = llm_server.requests[1]["messages"][-1]["content"]
     assert "99 999" in retry_note and "not in FACTS" in retry_note
 
@@ -377,7 +384,7 @@ async def test_model_outage_falls_back_and_is_not_cached(
     llm_server.script(*[Reply(status=500) for _ in range(12)])
     headers = owner_headers(auth, demo, MAIN_TENANT)
     body = (await llm_text_client.post(URL, json={"recommendation_id": rec_id}, headers=headers)).json()
-    assert body["generator"] == "deterministic" and body["cached"] is False
+    assert body["generator"] == "deterministic" and body["cached"] is False and body["usage"] is None
     llm_server.reset()
     again = (
         await llm_text_client.post(URL, json={"recommendation_id": rec_id, "mode": "deterministic"}, headers=headers)

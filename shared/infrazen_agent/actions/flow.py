@@ -202,6 +202,17 @@ async def decide(runtime: Runtime, principal: Principal, action_id: str, approve
     return replace(_row(row), status=status, result=stored)
 
 
+def _in_language(result: Any, lang: str) -> Any:
+    """A read tool's one-line summary in the chat's language (the tools write English): the
+    headline of its rendered result, the same line an offline answer shows."""
+    from ..wording.tool_lines import headline
+
+    if lang == "en" or not getattr(result, "ok", False):
+        return result
+    line = headline(str(result.name), result.data, lang)
+    return result.model_copy(update={"summary": line}) if line else result
+
+
 class ChatTools:
     """The tool runner of a chat turn: read tools run; an action tool becomes a proposal
     (stored, announced as `confirm_required`) and the model is told it waits for the user."""
@@ -218,7 +229,8 @@ class ChatTools:
         tool = self.registry.resolve(name)
         allowed = ctx.allowed_tools is None or (tool is not None and tool.name in ctx.allowed_tools)
         if tool is None or tool.scope != "action" or not allowed or not isinstance(arguments, dict):
-            return await self.registry.call(name, arguments, ctx)
+            result = await self.registry.call(name, arguments, ctx)
+            return _in_language(result, self.lang)
         try:
             action = await propose(ctx, tool, arguments, self.lang)
         except AgentError as exc:

@@ -47,13 +47,18 @@ FINAL_STEP_NOTE = (
 
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _LATIN = re.compile(r"[A-Za-z]")
+_WORD = re.compile(r"[^\W\d_]{2,}")
 IMAGE_MARK = re.compile(r"\[image:[^\]\n]{0,200}\]")  # "[image:<id>]", well-formed or not: not words
 
 
 def detect_language(text: str, default: str = "ru") -> str:
-    """ "ru" or "en" by the script most letters are in (InfraZen's users default to Russian)."""
-    text = IMAGE_MARK.sub("", text)
-    cyr, lat = len(_CYRILLIC.findall(text)), len(_LATIN.findall(text))
+    """ "ru" or "en" by the script most words are in (InfraZen's users default to Russian).
+
+    Words, not letters: a Russian question names products and terms in Latin ("Что такое
+    rightsizing?", "Сколько стоит Yandex Cloud?"), and one long term must not outvote it."""
+    words = _WORD.findall(IMAGE_MARK.sub("", text))
+    cyr = sum(1 for w in words if _CYRILLIC.match(w))
+    lat = sum(1 for w in words if _LATIN.match(w))
     if cyr == 0 and lat == 0:
         return default
     return "ru" if cyr >= lat else "en"

@@ -11,10 +11,11 @@ from ..errors import AUTH_RESPONSES, Forbidden, NotFound
 from ..runtime import Runtime
 from ..text.model import TextRequest, TextResponse
 from ..text.service import generate_json
-from . import reports
+from . import reports, usage
 
 router = APIRouter(tags=["generate_text"], responses=AUTH_RESPONSES)
 router.include_router(reports.router)  # the InfraZen app's other server-to-server calls
+router.include_router(usage.router)  # what the model calls cost, for the tenant's admins
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or invalid token"},

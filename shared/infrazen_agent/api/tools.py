@@ -10,32 +10,15 @@ from typing import Any
 from fastapi import APIRouter, Body, Request
 
 from ..deps import CurrentPrincipal, RuntimeDep
-from ..errors import (
-    AUTH_RESPONSES,
-    AgentError,
-    Forbidden,
-    InvalidInput,
-    NotFound,
-    RateLimited,
-    Unavailable,
-    UpstreamTimeout,
-)
+from ..errors import AUTH_RESPONSES
 from ..runtime import Runtime
-from ..tools import ToolContext, ToolResult, get_registry
+from ..tools import ToolResult, get_registry
+from ..tools.public import call_read_tool
 from . import audit
 
 log = logging.getLogger("infrazen_agent.api.tools")
 router = APIRouter(tags=["tools"], responses=AUTH_RESPONSES)
 router.include_router(audit.router)  # the audit log of these calls
-
-_ERRORS: dict[str, type[AgentError]] = {
-    "not_found": NotFound,
-    "invalid_input": InvalidInput,
-    "rate_limited": RateLimited,
-    "timeout": UpstreamTimeout,
-    "forbidden": Forbidden,
-    "unavailable": Unavailable,
-}
 
 
 async def on_start(runtime: Runtime) -> None:
@@ -72,17 +55,5 @@ async def call_tool(
     runtime: RuntimeDep,
     arguments: dict[str, Any] | None = Body(default=None, examples=[{"days": 30}, {"recommendation_id": 42}]),
 ) -> ToolResult:
-    principal.require_service_token("the tool API")
-    registry = get_registry()
-    tool = registry.resolve(name)
-    if tool is None:
-        raise NotFound(f"unknown tool {name!r}")
-    if tool.scope != "read":
-        raise Forbidden(f"{tool.name} is an action; actions run only through a confirmed chat turn")
-    ctx = ToolContext(runtime=runtime, principal=principal, request_id=getattr(request.state, "request_id", None))
-    result = await registry.call(name, arguments or {}, ctx)
-    if not result.ok:
-        assert result.error is not None
-        error = _ERRORS.get(result.error["code"], AgentError)
-        raise error(result.error["message"])
-    return result
+    request_id = getattr(request.state, "request_id", None)
+    return await call_read_tool(runtime, principal, name, arguments, request_id=request_id)  # the MCP server's path too

@@ -27,8 +27,10 @@ from ..uploads import (
     get_upload,
     store_upload,
 )
+from . import imports
 
 router = APIRouter(tags=["upload"], responses=AUTH_RESPONSES)
+router.include_router(imports.router)  # billing exports (FOCUS): uploads too, of another kind
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"description": text}

@@ -100,8 +100,8 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _internal_api_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8002)
+    p.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8002, help="port (default 8002)")
     p.add_argument("--print-openapi", action="store_true", help="print the contract (YAML) and exit")
 
 

@@ -17,9 +17,9 @@ def _args(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="action", required=True)
     sub.add_parser("index", help="index the packaged knowledge base (idempotent)")
     find = sub.add_parser("search", help="search as a tenant's user would (JSON)")
-    find.add_argument("query")
+    find.add_argument("query", help="the question or words to look for")
     find.add_argument("--tenant", required=True, help="the tenant whose own documents may be found too")
-    find.add_argument("--limit", type=int, default=4)
+    find.add_argument("--limit", type=int, default=4, help="passages shown (default 4)")
     find.add_argument("--kind", choices=["guide", "report", "recommendation_text"], help="only this source kind")
 
 

@@ -41,8 +41,8 @@ def _text(value: object) -> str:
 
 def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--env-file", default="infra/openfaas/env.yml", help="OpenFaaS environment file (environment: …)")
-    p.add_argument("--name", default="infrazen-agent-env")
-    p.add_argument("--namespace", default="infrazen")
+    p.add_argument("--name", default="infrazen-agent-env", help="the ConfigMap's name")
+    p.add_argument("--namespace", default="infrazen", help="its namespace (default infrazen)")
 
 
 @command("configmap", "print the Kubernetes ConfigMap (YAML) of the settings in an OpenFaaS env file", _args)

@@ -17,8 +17,8 @@ def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tenant", required=True, help="the tenant whose data the report shows")
     p.add_argument("--persona", choices=["cfo", "cto", "finops", "product"], default="finops", help="who reads it")
     p.add_argument("--days", type=int, default=30, help="the last N days of data (1–366; default 30)")
-    p.add_argument("--language", choices=["ru", "en"], default="ru")
-    p.add_argument("--format", choices=["html", "pdf", "both"], default="both")
+    p.add_argument("--language", choices=["ru", "en"], default="ru", help="the report's language (default ru)")
+    p.add_argument("--format", choices=["html", "pdf", "both"], default="both", help="files written (default both)")
     p.add_argument("--out", type=Path, default=Path("."), help="folder for the files (default: here)")
 
 

@@ -38,8 +38,8 @@ def _shots_args(p: argparse.ArgumentParser) -> None:
     samples.add_argument("--out", type=Path, default=Path("screenshots"), help="folder (default ./screenshots)")
     samples.add_argument("--tenant", default="1001", help="demo tenant (default 1001)")
     read = sub.add_parser("read", help="read an image file and reconcile it with a tenant's data (JSON)")
-    read.add_argument("file", type=Path)
-    read.add_argument("--tenant", default="1001")
+    read.add_argument("file", type=Path, help="a PNG or JPEG screenshot of a bill")
+    read.add_argument("--tenant", default="1001", help="whose data it is reconciled with (default 1001)")
     read.add_argument("--user", default=None, help="user id (default: the tenant id)")
 
 

@@ -10,9 +10,9 @@ from ..config import Settings
 
 
 def _args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("recommendation_id", type=int)
+    p.add_argument("recommendation_id", type=int, help="the recommendation's id (see `infrazen-agent demo`)")
     p.add_argument("--tenant", help="tenant id (default: the tenant that owns the recommendation)")
-    p.add_argument("--language", choices=["ru", "en"])
+    p.add_argument("--language", choices=["ru", "en"], help="the text's language (default ru)")
     p.add_argument("--json", action="store_true", help="print the whole JSON response")
 
 

@@ -24,6 +24,8 @@ ILLUSTRATIVE_SOURCE = "illustrative list modelled on public list prices; not a q
 
 PROVIDERS = ("selectel", "yandex", "vkcloud", "beget")
 PROVIDER_NAMES = {"selectel": "Selectel", "yandex": "Yandex Cloud", "vkcloud": "VK Cloud", "beget": "Beget"}
+# Providers of imported FOCUS bills (imports/): their slugs as the bills' ProviderName gives them.
+PROVIDER_NAMES.update({"aws": "AWS", "microsoft": "Microsoft", "google-cloud": "Google Cloud", "oracle": "Oracle"})
 PREFIX = {"selectel": "sel", "yandex": "yc", "vkcloud": "vk", "beget": "beget"}
 
 # Region -> geography: equivalence needs the same metro area (latency, data residency).

@@ -24,6 +24,7 @@ ResourceType = Literal[
     "redis-cluster",
     "kafka-cluster",
     "kubernetes-cluster",
+    "other",  # an imported bill's resource of no kind above (imports/focus.py)
 ]
 RecType = Literal[
     "cross_provider_server", "cross_provider_dbaas", "rightsize_cpu", "stopped_server", "old_snapshot", "unused_ip"

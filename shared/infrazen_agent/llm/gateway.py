@@ -4,9 +4,9 @@ streaming with tool calls, the usage ledger and budgets — over `litellm.acompl
 Retries, fallbacks and cooldowns are ours rather than `litellm.Router`'s: the first-token timeout,
 a stream cut after text was delivered (never retried: the caller already showed it) and tool-call
 assembly need control of every chunk, and one code path keeps the overhead measurable.
-OpenAI-compatible endpoints (`openai/…` models with LLM_API_BASE) are called directly
-(`openai_compat`, far less CPU per chunk) unless LLM_TRANSPORT=litellm; chunks from either
-transport are read the same way.
+The providers' own APIs (`openrouter/`, `openai/`, `anthropic/`, `ollama/`, `gigachat/` models:
+llm/providers/) are called directly (far less CPU per chunk than LiteLLM) unless
+LLM_TRANSPORT=litellm; every client yields OpenAI-style chunks, read the same way.
 LiteLLM is imported when the gateway is built for an online configuration, never before.
 """
 
@@ -32,6 +32,7 @@ from .cooldown import Cooldowns
 from .ledger import LedgerEntry, LedgerWriter, observe
 from .openai_compat import OpenAICompatibleClient, UpstreamError
 from .pricing import resolve_cost
+from .providers import ChatClient, build_client, has_credentials, litellm_route, prefix_of
 from .toolcalls import ToolCallAssembler, field_of
 from .types import (
     CallMeta,
@@ -94,6 +95,7 @@ class _Call:
     delivered: bool = False  # a text delta reached the caller: the call can no longer be retried
     recorded: bool = False
     last_error: str | None = None
+    prompt_chars: int = 0  # what was sent, for a token estimate when the provider reports none
 
     def elapsed_ms(self) -> float:
         return (time.perf_counter() - self.t0) * 1000
@@ -158,17 +160,18 @@ class LLMGateway:
         self._writer: LedgerWriter | None = None  # made on first use: the pool exists by then
         self._litellm_priced: set[str] = set()  # models LiteLLM's own price map knows
         self._upstream: tuple[type[BaseException], ...] = ()
-        self._direct: OpenAICompatibleClient | None = None
+        self._clients: dict[str, ChatClient] = {}  # prefix -> direct client (llm/providers)
+        self._direct: OpenAICompatibleClient | None = None  # the `openai/` one, for the embeddings
         self._timeout: Any = s.llm_timeout_s
         if self.offline_reason is None:
             # aiohttp's errors are recognised without importing it (_aiohttp_error): its import
-            # (0.16 s) is the direct client's, on first use.
+            # (0.16 s) is the direct clients', on first use.
             self._upstream = (OSError, UpstreamError)
-            if s.llm_transport == "auto" and s.llm_api_base:
-                key = s.llm_api_key.get_secret_value() if s.llm_api_key else ""
-                self._direct = OpenAICompatibleClient(
-                    s.llm_api_base, key or "none", connect_timeout_s=s.llm_connect_timeout_s
-                )
+            for prefix in sorted({prefix_of(m) for m in (*self.text_chain, *self.vision_chain)}):
+                if (client := build_client(s, prefix)) is not None:
+                    self._clients[prefix] = client
+            openai_client = self._clients.get("openai")
+            self._direct = openai_client if isinstance(openai_client, OpenAICompatibleClient) else None
             # LiteLLM (~2.7 s and ~130 MB to import) only when a configured model is not served
             # by the direct OpenAI-compatible client.
             if any(self._direct_for(m) is None for m in {*self.text_chain, *self.vision_chain}):
@@ -183,7 +186,7 @@ class LLMGateway:
     def warm_up(self) -> None:
         """Import the direct client's HTTP library in a thread, after start-up: ready does not
         wait for it, and a first request that comes sooner waits only for what is left."""
-        if self._direct is not None and "aiohttp" not in sys.modules:
+        if self._clients and "aiohttp" not in sys.modules:
             task = asyncio.get_running_loop().run_in_executor(None, importlib.import_module, "aiohttp")
             task.add_done_callback(lambda f: f.exception())  # an import error shows on first use
 
@@ -232,24 +235,17 @@ class LLMGateway:
         return chain
 
     def _route(self, model: str) -> dict[str, Any] | None:
-        """Credentials and endpoint for a model, or None when it cannot be called."""
-        s = self.settings
-        if model.startswith("openrouter/"):
-            key = s.openrouter_api_key.get_secret_value() if s.openrouter_api_key else ""
-            return {"api_key": key} if key else None
-        api_key = s.llm_api_key.get_secret_value() if s.llm_api_key else ""
-        if s.llm_api_base:
-            # Local servers (Ollama, vLLM) take any key; the OpenAI client insists on one.
-            return {"api_base": s.llm_api_base, "api_key": api_key or "none"}
-        return {"api_key": api_key} if api_key else None
+        """LiteLLM's endpoint and key for a model, or None when it cannot be called."""
+        return litellm_route(self.settings, model) if has_credentials(self.settings, model) else None
 
-    def _direct_for(self, model: str) -> OpenAICompatibleClient | None:
-        """The direct client when this model is on the OpenAI-compatible endpoint, else None (LiteLLM)."""
-        return self._direct if model.startswith("openai/") else None
+    def _direct_for(self, model: str) -> ChatClient | None:
+        """The provider's own client for this model, else None (LiteLLM)."""
+        return self._clients.get(prefix_of(model))
 
     def _provider(self, model: str) -> str:
-        if model.startswith("openrouter/") or not self.settings.llm_api_base:
-            return model.split("/", 1)[0]
+        prefix = prefix_of(model)
+        if prefix in ("openrouter", "anthropic", "ollama", "gigachat") or not self.settings.llm_api_base:
+            return prefix
         return f"openai_compatible:{urlparse(self.settings.llm_api_base).netloc}"
 
     def _offline_reason(self) -> str | None:
@@ -259,7 +255,7 @@ class LLMGateway:
         if not s.llm_configured:
             return "no LLM key and no LLM_API_BASE"
         if not self.text_chain:
-            return "no model has credentials (OPENROUTER_API_KEY for openrouter/ models)"
+            return "no model has credentials (OPENROUTER_API_KEY, ANTHROPIC_API_KEY, GIGACHAT_CREDENTIALS, …)"
         return None
 
     # --- mode
@@ -313,13 +309,9 @@ class LLMGateway:
         stream: bool,
         meta: CallMeta | None = None,
     ) -> dict[str, Any]:
-        params: dict[str, Any] = {
-            "model": model,
-            "messages": messages,
-            "timeout": self._timeout,
-            "max_retries": 0,
-            **(self._route(model) or {}),
-        }
+        params: dict[str, Any] = {"model": model, "messages": messages, "timeout": self._timeout, "max_retries": 0}
+        if self._direct_for(model) is None:
+            params |= self._route(model) or {}
         if meta is not None:
             # The correlation ids: LiteLLM hands `metadata` to its callbacks and logs (never to
             # the provider); the request id also goes to the provider as a header.
@@ -361,9 +353,13 @@ class LLMGateway:
         return False
 
     # --- ledger
-    def _usage(self, model: str, usage: Any, hidden: dict[str, Any] | None) -> Usage:
+    def _usage(self, model: str, usage: Any, hidden: dict[str, Any] | None, call: _Call, answer_chars: int) -> Usage:
         prompt = int(field_of(usage, "prompt_tokens") or 0) if usage is not None else 0
         completion = int(field_of(usage, "completion_tokens") or 0) if usage is not None else 0
+        if not (prompt or completion):
+            # No token counts from the provider: about four characters a token, so the call is
+            # still booked (as "estimated"), never as free.
+            prompt, completion = -(-call.prompt_chars // 4), -(-answer_chars // 4)
         reported = field_of(usage, "cost") if usage is not None else None
         provider_cost, litellm_cost = reported, None
         if model in self._litellm_priced and not model.startswith("openrouter/"):
@@ -378,6 +374,7 @@ class LLMGateway:
             provider_cost=provider_cost,
             litellm_cost=litellm_cost,
             table=self.settings.llm_price_table,
+            default_price=(self.settings.llm_default_price_per_mtok_in, self.settings.llm_default_price_per_mtok_out),
         )
 
     async def _record(
@@ -416,8 +413,8 @@ class LLMGateway:
 
     async def aclose(self) -> None:
         await self.flush()
-        if self._direct is not None:
-            await self._direct.aclose()
+        for client in self._clients.values():
+            await client.aclose()
 
     def _redactor(self, meta: CallMeta) -> Redactor | None:
         if not self.settings.guard_pii_redaction:
@@ -479,7 +476,7 @@ class LLMGateway:
     ) -> Done:
         """`response_format` (a JSON schema) is sent where the model supports structured output."""
         chain = await self._admit(meta, images or has_images(messages))
-        call = _Call(meta, streamed=False)
+        call = _Call(meta, streamed=False, prompt_chars=_chars(messages))
         for model in chain:
             call.models_tried.append(model)
             for attempt in range(self.settings.llm_max_retries + 1):
@@ -497,9 +494,9 @@ class LLMGateway:
         raise LLMUnavailable(f"no model answered (last error: {call.last_error})")
 
     def _structured(self, model: str) -> bool:
-        """OpenAI-compatible endpoints take `response_format`; elsewhere LiteLLM's model map says."""
-        if self._direct_for(model):
-            return True
+        """The direct clients say whether they take `response_format`; else LiteLLM's model map."""
+        if client := self._direct_for(model):
+            return client.structured_output
         try:
             return bool(self._litellm.supports_response_schema(model=model))
         except Exception:  # noqa: BLE001 - an unknown model: the prompt asks for JSON instead
@@ -516,10 +513,11 @@ class LLMGateway:
         tools = ToolCallAssembler.from_message(field_of(message, "tool_calls"))
         ready, invalid = tools.finish()
         hidden = getattr(response, "_hidden_params", None)
-        usage = self._usage(model, field_of(response, "usage"), hidden)
+        content = field_of(message, "content") or ""
+        usage = self._usage(model, field_of(response, "usage"), hidden, call, len(content))
         await self._record(call, model, "ok", usage, error=call.last_error)
         return Done(
-            content=field_of(message, "content") or "",
+            content=content,
             usage=usage,
             model=model,
             fallback_used=model != call.models_tried[0],
@@ -595,7 +593,7 @@ class LLMGateway:
         Failures before any text was delivered are retried and fall back; a failure after text
         was delivered raises LLMStreamError (the partial text is not an answer)."""
         chain = await self._admit(meta, images or has_images(messages))
-        call = _Call(meta, streamed=True)
+        call = _Call(meta, streamed=True, prompt_chars=_chars(messages))
         model = chain[0]
         try:
             for model in chain:
@@ -702,7 +700,7 @@ class LLMGateway:
 
     async def _finish_stream(self, call: _Call, model: str, result: _StreamResult) -> AsyncIterator[StreamEvent]:
         ready, invalid = result.tools.finish()
-        usage = self._usage(model, result.usage, None)
+        usage = self._usage(model, result.usage, None, call, sum(map(len, result.text)))
         await self._record(call, model, "ok", usage, error=call.last_error)
         for bad in invalid:
             yield bad
@@ -720,6 +718,18 @@ class LLMGateway:
             invalid_tool_calls=invalid,
             retries=call.retries,
         )
+
+
+def _chars(messages: list[dict[str, Any]]) -> int:
+    """The text sent (images not counted: their tokens are the provider's to report)."""
+    total = 0
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, str):
+            total += len(content)
+        elif isinstance(content, list):
+            total += sum(len(p.get("text") or "") for p in content if isinstance(p, dict))
+    return total
 
 
 def _direct_body(params: dict[str, Any]) -> dict[str, Any]:

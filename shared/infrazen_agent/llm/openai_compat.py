@@ -39,7 +39,7 @@ def _error_message(body: bytes, status: int) -> str:
     return f"HTTP {status}: {str(message or payload)[:300]}"
 
 
-def _chunk(payload: bytes, what: str) -> dict[str, Any]:
+def json_object(payload: bytes, what: str) -> dict[str, Any]:
     """A JSON object from the endpoint; an error object (OpenRouter and vLLM report a failure after
     the 200 this way) or anything else raises."""
     try:
@@ -58,7 +58,7 @@ def _chunk(payload: bytes, what: str) -> dict[str, Any]:
     return chunk
 
 
-async def _raise_for_status(response: aiohttp.ClientResponse) -> None:
+async def raise_for_status(response: aiohttp.ClientResponse) -> None:
     if response.status >= 400:
         raw = await response.read()
         raise UpstreamError(_error_message(raw, response.status), status_code=response.status, headers=response.headers)
@@ -102,7 +102,7 @@ class SSEDecoder:
         if payload == b"[DONE]":
             self.done = True
             return None
-        return _chunk(payload, "stream data")
+        return json_object(payload, "stream data")
 
     @staticmethod
     def _data(event: bytes) -> bytes | None:
@@ -114,43 +114,72 @@ class SSEDecoder:
         return b"\n".join(parts) if parts else None
 
 
-class OpenAICompatibleClient:
-    """One per gateway; the aiohttp session is made on first use, in the loop that uses it."""
+def new_session(headers: dict[str, str], connect_timeout_s: float, ca_file: str = "") -> aiohttp.ClientSession:
+    """The pooled aiohttp session every direct client uses (made in the loop that uses it);
+    `ca_file` adds a CA (e.g. the Russian Trusted Root CA for GigaChat) to the system store."""
+    import aiohttp
 
-    def __init__(self, base_url: str, api_key: str, *, connect_timeout_s: float):
+    ssl: Any = True
+    if ca_file:
+        import ssl as _ssl
+
+        context = _ssl.create_default_context()
+        context.load_verify_locations(cafile=ca_file)
+        ssl = context
+    # No connection cap: concurrency is bounded by the turns in flight, and a cap would queue
+    # answers behind each other invisibly.
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=0, ssl=ssl),
+        timeout=aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s),
+        headers=headers,
+        # Proxies from the environment when one is set; otherwise not: trust_env makes aiohttp
+        # look up proxies and read ~/.netrc on every request (measured: ~7 % of a burst's CPU).
+        trust_env=_proxy_configured(),
+    )
+
+
+class OpenAICompatibleClient:
+    """One per endpoint and gateway; the aiohttp session is made on first use, in the loop that
+    uses it. `extra_headers` go with every request (OpenRouter's attribution), `extra_body` into
+    every body (OpenRouter's `usage: {include: true}`, which makes it report the cost)."""
+
+    structured_output = True  # takes `response_format`
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        connect_timeout_s: float,
+        extra_headers: dict[str, str] | None = None,
+        extra_body: dict[str, Any] | None = None,
+    ):
         self.url = base_url.rstrip("/") + "/chat/completions"
         self.embeddings_url = base_url.rstrip("/") + "/embeddings"
         self._headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+        self._headers.update(extra_headers or {})
+        self._extra_body = extra_body or {}
         self._connect_timeout_s = connect_timeout_s
         self._session: aiohttp.ClientSession | None = None
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            import aiohttp
-
-            # No connection cap: concurrency is bounded by the turns in flight, and a cap would
-            # queue answers behind each other invisibly.
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=0),
-                timeout=aiohttp.ClientTimeout(total=None, sock_connect=self._connect_timeout_s),
-                headers=self._headers,
-                # Proxies from the environment when one is set; otherwise not: trust_env makes
-                # aiohttp look up proxies and read ~/.netrc on every request (measured: ~7 % of
-                # a burst's CPU).
-                trust_env=_proxy_configured(),
-            )
+            self._session = new_session(self._headers, self._connect_timeout_s)
         return self._session
 
+    def _body(self, body: dict[str, Any]) -> str:
+        return json.dumps({**body, **self._extra_body} if self._extra_body else body)
+
     async def complete(self, body: dict[str, Any], *, headers: dict[str, str] | None = None) -> dict[str, Any]:
-        async with self._http().post(self.url, data=json.dumps(body), headers=headers) as response:
-            await _raise_for_status(response)
-            return _chunk(await response.read(), "response")
+        async with self._http().post(self.url, data=self._body(body), headers=headers) as response:
+            await raise_for_status(response)
+            return json_object(await response.read(), "response")
 
     async def embeddings(self, body: dict[str, Any]) -> dict[str, Any]:
         """`POST /embeddings` ({"model", "input": [texts]} -> {"data": [{"index", "embedding"}]})."""
         async with self._http().post(self.embeddings_url, data=json.dumps(body)) as response:
-            await _raise_for_status(response)
-            return _chunk(await response.read(), "response")
+            await raise_for_status(response)
+            return json_object(await response.read(), "response")
 
     async def stream(
         self, body: dict[str, Any], *, headers: dict[str, str] | None = None
@@ -159,8 +188,8 @@ class OpenAICompatibleClient:
         finish reason, so a cut connection is never mistaken for a complete answer. `headers`
         are this request's own (the caller's request id)."""
         finished = False
-        async with self._http().post(self.url, data=json.dumps(body), headers=headers) as response:
-            await _raise_for_status(response)
+        async with self._http().post(self.url, data=self._body(body), headers=headers) as response:
+            await raise_for_status(response)
             decoder = SSEDecoder()
             async for data in response.content.iter_any():
                 for chunk in decoder.feed(data):

@@ -9,7 +9,6 @@ import asyncio
 import logging
 import re
 import secrets
-from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -17,6 +16,7 @@ from typing import Any, Literal
 from psycopg.types.json import Jsonb
 
 from ..auth import Principal
+from ..background import BackgroundJobs
 from ..errors import AgentError, NotFound
 from ..guard.rate import admit_request
 from ..runtime import Runtime
@@ -58,26 +58,10 @@ def public_view(row: dict[str, Any], base: str = "") -> dict[str, Any]:
     }
 
 
-class ReportJobs:
+class ReportJobs(BackgroundJobs):
     """The jobs this process runs (a runtime service, so shutdown cancels them and says so). At
     most `concurrent` run at once: a flood of requests waits queued instead of starving the
     chats this process also serves (layout and PDF printing are CPU work)."""
-
-    def __init__(self, concurrent: int = 2) -> None:
-        self.tasks: set[asyncio.Task[None]] = set()
-        self.slots = asyncio.Semaphore(concurrent)
-
-    def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        task: asyncio.Task[None] = asyncio.ensure_future(work)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-        return task
-
-    async def aclose(self) -> None:
-        for task in list(self.tasks):
-            task.cancel()
-        if self.tasks:
-            await asyncio.wait(list(self.tasks), timeout=5)
 
 
 def jobs_of(runtime: Runtime) -> ReportJobs:

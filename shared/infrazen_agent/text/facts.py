@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..chat.offline_lines import effort_factor
 from ..data.money import MONTHS_PER_YEAR, Money, money, round2
 from ..errors import NotFound, error_from_code
 from ..guard.text import safe_name
 from ..tools import get_registry
+from ..tools.planning import downtime_risk
 from ..tools.registry import ToolContext, ToolResult
 from ..wording import format_number
+from ..wording.tool_lines import effort_factor
 from .model import Effort, Facts, Language, RiskFact, TextRequest
 
 HIGH_P95 = 80.0
@@ -71,13 +72,7 @@ def _risks(
     risks: list[RiskFact] = []
     p95 = snap.get("cpu_p95_pct") if snap else None
     if rec_type in ("cross_provider_server", "cross_provider_dbaas"):
-        risks.append(
-            RiskFact(
-                level="high" if res.get("tags", {}).get("env") == "prod" else "medium",
-                kind="downtime",
-                value=None,
-            )
-        )
+        risks.append(RiskFact(level=downtime_risk(res.get("tags") or {}), kind="downtime", value=None))
         data_gb = (spec.get("disk_gb") or 0) * (spec.get("nodes") or 1)
         risks.append(RiskFact(level="medium" if data_gb > 200 else "low", kind="data_migration", value=data_gb))
         risks.append(RiskFact(level="low", kind="provider_lock_in", value=target_provider))

@@ -50,6 +50,7 @@ class Effort(BaseModel):
 
 class Risk(BaseModel):
     level: Literal["low", "medium", "high"]
+    label: str = Field(default="", description="the level in the text's language (as effort.label)")
     kind: str
     text: str
 
@@ -105,6 +106,20 @@ class Facts(BaseModel):
     _spec: dict[str, Any] = PrivateAttr(default_factory=dict)
 
 
+class TextUsage(BaseModel):
+    """What the model calls behind a text cost (each is also a row of the usage ledger)."""
+
+    model_calls: int = Field(description="calls made (the answer, plus a corrective retry if one was needed)")
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+    estimated: bool = Field(
+        description="part of the cost is estimated: tokens at the default price, for a model without a known price"
+    )
+    cost_sources: list[str] = Field(description="provider | price_table | litellm | estimated, per call")
+    latency_ms: float = Field(description="time spent in model calls, summed")
+
+
 class TextResponse(BaseModel):
     recommendation_id: int | None
     resource_id: int
@@ -131,4 +146,9 @@ class TextResponse(BaseModel):
     generated_at: datetime
     grounding: dict[str, Any] | None = Field(
         default=None, description="for model prose: the numbers found and the facts they trace to"
+    )
+    usage: TextUsage | None = Field(
+        default=None,
+        description="tokens, cost and latency of the model calls that wrote this text (null: none was called); "
+        "on a cached answer, those of the generation cached — this request called no model",
     )

@@ -19,7 +19,7 @@ from ..tools.registry import AuditWrites, ToolContext
 from . import cache
 from .facts import call, from_recommendation, from_resource
 from .grounding import text_facts
-from .model import Facts, Language, TextRequest, TextResponse
+from .model import Facts, Language, TextRequest, TextResponse, TextUsage
 from .stamp import facts_stamp
 from .templates import Rendered, effort_for, render
 
@@ -112,9 +112,11 @@ async def _prose(
     draft: Rendered,
     lang: Language,
     request_id: str | None,
+    calls: list[Any],
 ) -> tuple[tuple[dict[str, str], str, Grounding] | None, bool]:
     """(model prose that passed the checker, or None; whether the outcome may be cached). A model
-    outage is not cached: the next request tries the model again."""
+    outage is not cached: the next request tries the model again. Each answered call is appended
+    to `calls` (its tokens, cost and latency go into the response)."""
     from ..llm import CallMeta, get_gateway
 
     gateway = get_gateway(runtime)
@@ -147,6 +149,7 @@ async def _prose(
         except AgentError as exc:  # unavailable, budget exceeded: the deterministic path answers
             log.info("model prose skipped", extra={"reason": exc.code})
             return None, False
+        calls.append(done)
         prose = _parse(done.content)
         if prose is None:
             problem = "Your answer was not one JSON object with the four string fields."
@@ -168,6 +171,20 @@ async def _prose(
             {"role": "user", "content": problem + " Answer again with the JSON object."},
         ]
     return None, True  # the model keeps inventing numbers: the deterministic text is the answer
+
+
+def _usage(calls: list[Any]) -> TextUsage:
+    """The model calls' figures (gateway `Done`s), summed."""
+    sources = [d.usage.cost_source for d in calls]
+    return TextUsage(
+        model_calls=len(calls),
+        prompt_tokens=sum(d.usage.prompt_tokens for d in calls),
+        completion_tokens=sum(d.usage.completion_tokens for d in calls),
+        cost_usd=round(sum(d.usage.cost_usd for d in calls), 8),
+        estimated="estimated" in sources,
+        cost_sources=sources,
+        latency_ms=round(sum(d.latency_ms for d in calls), 3),
+    )
 
 
 def _parse(content: str) -> dict[str, str] | None:
@@ -235,7 +252,10 @@ async def _generate(runtime: Runtime, principal: Principal, req: TextRequest, ct
     response = _response(facts, draft, lang, generator="deterministic", model=None, mode=mode, version=version)
     cacheable = True
     if mode == "online":
-        accepted, cacheable = await _prose(runtime, principal, facts, draft, lang, request_id)
+        calls: list[Any] = []
+        accepted, cacheable = await _prose(runtime, principal, facts, draft, lang, request_id, calls)
+        if calls:
+            response = response.model_copy(update={"usage": _usage(calls)})
         if accepted:
             prose, model, grounding = accepted
             response = response.model_copy(

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..chat.offline_lines import effort_factor
 from ..wording import format_amount, format_number, format_percent
+from ..wording.tool_lines import effort_factor
 from .facts import spec_text
 from .html import DETAILED_LIMIT, SHORT_LIMIT, esc, fit, provider, strong
 from .model import Effort, Facts, Language, Risk, RiskFact
@@ -298,7 +298,7 @@ def render(f: Facts, lang: Language) -> Rendered:
     ru = lang == "ru"
     title, summary, short = _headline(f, lang)
     save, yearly, now, after, share = _figures(f, lang)
-    risks = [Risk(level=r.level, kind=r.kind, text=risk_text(r, f, lang)) for r in f.risks]
+    risks = [Risk(level=r.level, label=_LEVEL[lang][r.level], kind=r.kind, text=risk_text(r, f, lang)) for r in f.risks]
     steps = next_steps(f, lang)
     effort = f.effort
     effort_text = (

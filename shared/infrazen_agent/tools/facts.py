@@ -120,9 +120,16 @@ declare(
 declare(
     pl.EffortOut,
     score=Quantity("score", "effort.score", "/5"),
+    points_total=Quantity("count", "effort.points_total"),
     estimated_hours=Quantity("duration", "effort.hours", "h"),
 )
-declare(pl.Factor, points=Quantity("count", "effort.factor_points"), detail=Text("effort.factor"))
+declare(
+    pl.Factor,
+    points=Quantity("count", "effort.factor_points"),
+    detail=Text("effort.factor"),
+    size_gb=Quantity("size", "effort.data_size", "GB"),
+    nodes=Quantity("count", "effort.nodes"),
+)
 declare(
     pl.PlanOut,
     savings_monthly=Named("savings"),

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from ..data.model import Recommendation, Resource
+from ..data.model import Recommendation, Resource, Spec
 from ..data.money import Money, money
 from ..wording import format_amount, format_number
 from .common import ToolInput, provider_name, source_of, spec_text
@@ -40,64 +40,110 @@ class EffortInput(ToolInput):
         return self
 
 
+FactorCode = Literal[
+    "change_type", "new_provider", "data_to_move", "cluster", "managed_service", "production", "restart"
+]
+
+
 class Factor(BaseModel):
+    # `factor` and `detail` are the English wording; `code` and the values below are what a reader in
+    # any language is written from (wording/tool_lines.py), so nothing is translated from English.
+    code: FactorCode
     factor: str
     detail: str
     points: int
+    change: str | None = Field(default=None, description="change_type: the recommendation type")
+    source_provider: str | None = None
+    target_provider: str | None = None
+    size_gb: float | None = Field(default=None, description="data_to_move: gigabytes")
+    nodes: int | None = Field(default=None, description="cluster: nodes to replicate")
 
 
 class EffortOut(BaseModel):
-    score: int = Field(ge=1, le=5)
+    score: int = Field(ge=1, le=5, description="points_total clamped to 1–5")
+    points_total: int = Field(description="the factors' points added up")
     label: str
     factors: list[Factor]
     estimated_hours: int
     subject: str
+    resource_type: str
+    resource_name: str
+    spec: Spec
     assumptions: str
 
 
 def estimate(kind: str, res: Resource, target_provider: str | None) -> EffortOut:
-    factors = [Factor(factor="change type", detail=kind.replace("_", " "), points=BASE.get(kind, 2))]
+    factors = [
+        Factor(
+            code="change_type",
+            factor="change type",
+            detail=kind.replace("_", " "),
+            points=BASE.get(kind, 2),
+            change=kind,
+        )
+    ]
     moving = target_provider is not None and target_provider != res.provider
     if kind.startswith("cross_provider") or kind == "migration":
         if moving:
             factors.append(
                 Factor(
+                    code="new_provider",
                     factor="new provider",
                     detail=f"{provider_name(res.provider)} → {provider_name(target_provider or '')}: "
                     "accounts, network, images, IAM",
                     points=1,
+                    source_provider=provider_name(res.provider),
+                    target_provider=provider_name(target_provider or ""),
                 )
             )
-        if (res.spec.disk_gb or 0) * res.spec.nodes > 200:
+        size = (res.spec.disk_gb or 0) * res.spec.nodes
+        if size > 200:
             factors.append(
                 Factor(
+                    code="data_to_move",
                     factor="data to move",
-                    detail=f"{format_number((res.spec.disk_gb or 0) * res.spec.nodes, 'en')} GB",
+                    detail=f"{format_number(size, 'en')} GB",
                     points=1,
+                    size_gb=size,
                 )
             )
         if res.spec.nodes > 1:
-            factors.append(Factor(factor="cluster", detail=f"{res.spec.nodes} nodes to replicate", points=1))
+            factors.append(
+                Factor(
+                    code="cluster",
+                    factor="cluster",
+                    detail=f"{res.spec.nodes} nodes to replicate",
+                    points=1,
+                    nodes=res.spec.nodes,
+                )
+            )
         if res.resource_type != "server":
             factors.append(
                 Factor(
+                    code="managed_service",
                     factor="managed service",
                     detail="engine versions, extensions and connection strings differ",
                     points=0,
                 )
             )
     if kind in ("rightsize_cpu", "cross_provider_server", "migration") and res.tags.get("env") == "prod":
-        factors.append(Factor(factor="production", detail="needs a maintenance window", points=1))
+        factors.append(Factor(code="production", factor="production", detail="needs a maintenance window", points=1))
     if kind == "rightsize_cpu":
-        factors.append(Factor(factor="restart", detail="resizing restarts the server", points=0))
-    score = max(1, min(5, sum(f.points for f in factors)))
+        factors.append(Factor(code="restart", factor="restart", detail="resizing restarts the server", points=0))
+    total = sum(f.points for f in factors)
+    score = max(1, min(5, total))
     return EffortOut(
         score=score,
+        points_total=total,
         label=LABELS[score],
         factors=factors,
         estimated_hours=HOURS[score],
         subject=f"{res.resource_type} {res.name} ({spec_text(res.spec)})",
-        assumptions="hours are for one engineer familiar with both providers; score = sum of points, clamped to 1–5",
+        resource_type=res.resource_type,
+        resource_name=res.name,
+        spec=res.spec,
+        assumptions="hours are for one engineer familiar with both providers; score = the sum of the factors' "
+        "points (points_total), clamped to 1–5",
     )
 
 
@@ -139,6 +185,12 @@ class PlanOut(BaseModel):
     steps: list[Step]
 
 
+def downtime_risk(tags: dict[str, str]) -> Literal["medium", "high"]:
+    """The risk of a move's switch-over, the same in the plan and in the recommendation text:
+    high for production (users notice), medium otherwise."""
+    return "high" if tags.get("env") == "prod" else "medium"
+
+
 def _steps(rec: Recommendation, res: Resource) -> list[tuple[str, str, str, list[str], str]]:
     name, target = res.name, f"{provider_name(rec.target_provider or '')} {rec.target_sku or ''}".strip()
     if rec.rec_type in ("cross_provider_server", "cross_provider_dbaas"):
@@ -171,7 +223,7 @@ def _steps(rec: Recommendation, res: Resource) -> list[tuple[str, str, str, list
             (
                 "Switch traffic",
                 "Lower DNS TTL beforehand, then switch DNS / connection strings in a maintenance window.",
-                "high",
+                downtime_risk(res.tags),
                 ["downtime", "DNS propagation"] + (["write freeze"] if db else []),
                 "Switch DNS / connection strings back to the source, which is still running.",
             ),

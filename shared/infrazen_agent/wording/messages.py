@@ -3,7 +3,10 @@ checker's, and the error texts of clients that show a sentence rather than an er
 
 from __future__ import annotations
 
+from .chat_messages import CHAT_MESSAGES, CHAT_PLURALS
+from .import_messages import IMPORT_MESSAGES
 from .numbers import Lang
+from .plural import pick
 from .report_messages import REPORT_MESSAGES
 
 MESSAGES: dict[str, dict[Lang, str]] = {
@@ -213,6 +216,9 @@ ERROR_KEYS = {
 }
 
 MESSAGES.update(REPORT_MESSAGES)
+MESSAGES.update(CHAT_MESSAGES)
+PLURALS = CHAT_PLURALS
+MESSAGES.update(IMPORT_MESSAGES)
 
 
 def error_text(code: str, detail: str, lang: str) -> str:
@@ -227,3 +233,9 @@ def error_text(code: str, detail: str, lang: str) -> str:
 def message(key: str, lang: str, **values: object) -> str:
     text = MESSAGES[key]["en" if lang == "en" else "ru"]
     return text.format(**values) if values else text
+
+
+def count(key: str, n: float, lang: str) -> str:
+    """A count with its noun in the right plural form ("3 узла", "1 node")."""
+    language: Lang = "en" if lang == "en" else "ru"
+    return pick(PLURALS[key][language], n, language)

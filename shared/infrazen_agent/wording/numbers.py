@@ -108,3 +108,10 @@ def format_percent(value: float, lang: Lang, *, decimals: int = 1, signed: bool 
 def format_amount(m: MoneyLike, lang: Lang) -> str:
     """`format_money` of a money value with its own period."""
     return format_money(m.amount, m.currency, lang, m.period)
+
+
+def format_size(gb: object, lang: Lang) -> str:
+    """A size in gigabytes: "1 280 ГБ" (ru) / "1,280 GB" (en); "?" where there is none."""
+    if not isinstance(gb, int | float) or isinstance(gb, bool):
+        return "?"
+    return f"{format_number(gb, lang)}{NBSP if lang == 'ru' else ' '}{'ГБ' if lang == 'ru' else 'GB'}"

@@ -260,6 +260,7 @@ REPORT_MESSAGES: dict[str, dict[Lang, str]] = {
     "report.rtype.mysql-cluster": {"ru": "Кластеры MySQL", "en": "MySQL clusters"},
     "report.rtype.kafka-cluster": {"ru": "Кластеры Kafka", "en": "Kafka clusters"},
     "report.rtype.backup": {"ru": "Резервные копии", "en": "Backups"},
+    "report.rtype.other": {"ru": "Прочие ресурсы", "en": "Other resources"},
     # The chat's proposal and its answer (actions/flow.py, create_report)
     "report.preview": {
         "ru": "Сделать отчёт FinOps для роли «{persona}» за последние {days} дн. ({format}, {language})",
@@ -277,6 +278,18 @@ REPORT_MESSAGES: dict[str, dict[Lang, str]] = {
     "report.offline_refused": {
         "ru": "Отчёт предложить не получилось: {reason}",
         "en": "I could not propose a report: {reason}",
+    },
+    "report.refused.forbidden": {
+        "ru": "отчёты заказывают аналитики и администраторы, у вашей учётной записи такой роли нет.",
+        "en": "reports are ordered by analysts and admins, and your account has neither role.",
+    },
+    "report.refused.rate_limited": {
+        "ru": "слишком много отчётов подряд, повторите через несколько минут.",
+        "en": "too many reports in a row; try again in a few minutes.",
+    },
+    "report.refused.other": {
+        "ru": "сервис отчётов сейчас недоступен, повторите позже.",
+        "en": "the report service is unavailable for now; try again later.",
     },
     "report.format.html": {"ru": "HTML", "en": "HTML"},
     "report.format.pdf": {"ru": "PDF", "en": "PDF"},

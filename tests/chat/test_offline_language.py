@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from infrazen_agent.chat.offline_lines import RENDERERS, effort_factor
+from infrazen_agent.wording.tool_lines import RENDERERS, effort_factor
 
 from .clients import Chat, of_type, top_recommendation
 
@@ -129,7 +129,7 @@ async def test_recommendation_answers_in_russian(offline_chat: Chat) -> None:
     alternatives = str(answers[0][1][-1]["content"])
     assert "альтернативы для" in alternatives and "₽/мес" in alternatives
     plan = str(answers[1][1][-1]["content"])
-    assert "трудоёмкость" in plan and "риск:" in plan
+    assert "Трудоёмкость" in plan and "риск:" in plan
     assert "Вывести исходный ресурс" in plan  # the sixth step: a plan is shown whole
 
 
@@ -167,20 +167,32 @@ async def test_english_question_answers_in_english(offline_chat: Chat) -> None:
     [(1, "1 узел"), (2, "2 узла"), (4, "4 узла"), (5, "5 узлов"), (11, "11 узлов"), (21, "21 узел"), (22, "22 узла")],
 )
 def test_effort_factors_read_as_russian_with_the_right_plural(nodes: int, ru: str) -> None:
-    factor = {"factor": "cluster", "detail": f"{nodes} nodes to replicate", "points": 1}
+    factor = {
+        "code": "cluster",
+        "factor": "cluster",
+        "detail": f"{nodes} nodes to replicate",
+        "points": 1,
+        "nodes": nodes,
+    }
     assert effort_factor(factor, "ru") == f"кластер: {ru} для репликации (+1)"
-    assert effort_factor(factor, "en") == f"cluster: {nodes} nodes to replicate (+1)"
-    data = {"factor": "data to move", "detail": "320 GB", "points": 1}
-    assert effort_factor(data, "ru") == "объём данных: 320 ГБ (+1)"
+    node_word = "node" if nodes == 1 else "nodes"
+    assert effort_factor(factor, "en") == f"cluster: {nodes} {node_word} to replicate (+1)"
 
 
-def test_effort_factor_sizes_are_rewritten_for_russian() -> None:
-    """The tool writes sizes the English way; a Russian line groups them with NBSP and a comma."""
-    data = {"factor": "data to move", "detail": "1,280 GB", "points": 1}
-    assert effort_factor(data, "ru") == "объём данных: 1\u00a0280 ГБ (+1)"
-    assert effort_factor(data, "en") == "data to move: 1,280 GB (+1)"
-    ram = {"factor": "change type", "detail": "web-1.5 (0.5 GB RAM)", "points": 2}
-    assert effort_factor(ram, "ru") == "тип изменения: web-1.5 (0,5 ГБ RAM) (+2)"
+def test_effort_factors_are_written_from_their_values_not_translated() -> None:
+    """A size is written from `size_gb` (NBSP groups, decimal comma, ГБ); the change type from the
+    recommendation type; the English `detail` is never parsed."""
+    data = {"code": "data_to_move", "factor": "data to move", "detail": "ignored", "points": 1, "size_gb": 1280.5}
+    assert effort_factor(data, "ru") == "объём данных: 1\u00a0280,5\u00a0ГБ (+1)"
+    assert effort_factor(data, "en") == "data to move: 1,280.5 GB (+1)"
+    change = {"code": "change_type", "factor": "change type", "detail": "rightsize cpu", "points": 1}
+    assert effort_factor({**change, "change": "rightsize_cpu"}, "en") == "change type: downsize the server (+1)"
+    assert (
+        effort_factor({**change, "change": "rightsize_cpu"}, "ru") == "тип изменения: уменьшение размера сервера (+1)"
+    )
+    moving = {"code": "new_provider", "factor": "new provider", "detail": "x", "points": 1}
+    moving |= {"source_provider": "Selectel", "target_provider": "Beget"}
+    assert effort_factor(moving, "ru") == "новый провайдер: Selectel → Beget: аккаунты, сеть, образы, IAM (+1)"
 
 
 async def test_a_weekly_trend_shows_the_latest_weeks(offline_chat: Chat) -> None:

@@ -8,14 +8,17 @@ traces all of them. Tools without a renderer fall back to their summary.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..agent.loop import ToolTrace
 from ..data.catalog import PROVIDER_NAMES
 from ..guard.text import safe_name
-from ..wording import Lang, format_money, format_number, format_percent
+from . import Lang, format_money, format_number, format_percent
+from .messages import MESSAGES, count, message
+from .numbers import format_size
+
+if TYPE_CHECKING:
+    from ..agent.loop import ToolTrace
 
 Data = dict[str, Any]
 Renderer = Callable[[Data, str], list[str]]
@@ -76,6 +79,24 @@ _WORDS_RU = {
     "Delete the snapshot": "Удалить снимок",
     "Check DNS and configs": "Проверить DNS и конфигурации",
     "Release the address": "Освободить адрес",
+    # billing units of the price catalog
+    "per_instance": "за сервер",
+    "per_node": "за узел",
+    "per_cluster": "за кластер",
+    "per_gb": "за ГБ",
+    "per_ip": "за IP-адрес",
+    # a plan step's risk flags
+    "data consistency": "согласованность данных",
+    "replication lag": "отставание репликации",
+    "downtime": "простой",
+    "DNS propagation": "обновление DNS",
+    "write freeze": "остановка записи",
+    "irreversible": "необратимо",
+    "short downtime": "короткий простой",
+    "performance": "производительность",
+    "irreversible without the snapshot": "необратимо без снимка",
+    "compliance": "требования к хранению",
+    "the same address cannot be reserved again": "тот же адрес потом не зарезервировать",
     # effort factors and their fixed details
     "change type": "тип изменения",
     "new provider": "новый провайдер",
@@ -90,12 +111,6 @@ _WORDS_RU = {
 }
 _EFFORT_RU = {1: "очень низкая", 2: "низкая", 3: "средняя", 4: "высокая", 5: "очень высокая"}
 _GRANULARITY = {"day": ("по дням", "daily"), "week": ("по неделям", "weekly"), "month": ("по месяцам", "monthly")}
-# English words inside tool-made strings (specs, effort details), for a Russian answer.
-_PHRASES_RU = (
-    (" GB", " ГБ"),
-    ("no size", "размер не указан"),
-    ("accounts, network, images, IAM", "аккаунты, сеть, образы, IAM"),
-)
 
 
 def _n(value: object) -> str:
@@ -114,40 +129,6 @@ def _lang(lang: str) -> Lang:
 def _word(value: Any, lang: str) -> str:
     text = str(value)
     return _WORDS_RU.get(text, text) if _ru(lang) else text.replace("_", " ")
-
-
-_NODES = re.compile(r"(\d+) nodes( to replicate)?")
-# A size the tool wrote in English ("1,280 GB", "0.5 GB"), re-read to be written the Russian way.
-_GB = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)? GB\b")
-
-
-def ru_plural(n: int, forms: tuple[str, str, str]) -> str:
-    """The Russian form for a count: (1 узел, 2 узла, 5 узлов); 11–14 take the last."""
-    n = abs(n) % 100
-    if 11 <= n <= 14:
-        return forms[2]
-    n %= 10
-    return forms[0] if n == 1 else forms[1] if 2 <= n <= 4 else forms[2]
-
-
-def _nodes_ru(m: re.Match[str]) -> str:
-    n = int(m.group(1))
-    return f"{n} {ru_plural(n, ('узел', 'узла', 'узлов'))}" + (" для репликации" if m.group(2) else "")
-
-
-def _gb_ru(m: re.Match[str]) -> str:
-    whole = int(m.group(1).replace(",", ""))
-    size = whole + float(m.group(2)) if m.group(2) else whole
-    return f"{format_number(size, 'ru')} ГБ"
-
-
-def _phrases(text: str, lang: str) -> str:
-    if _ru(lang):
-        text = _NODES.sub(_nodes_ru, text)
-        text = _GB.sub(_gb_ru, text)
-        for en, ru in _PHRASES_RU:
-            text = text.replace(en, ru)
-    return text
 
 
 def _number(value: Any) -> bool:
@@ -190,16 +171,16 @@ def _items(data: Data, key: str, limit: int = MAX_ITEMS, *, latest: bool = False
 def _spec(spec: Any, lang: str) -> str:
     if not isinstance(spec, dict):
         return ""
-    gb = "ГБ" if _ru(lang) else "GB"
+    lng = _lang(lang)
     parts = []
     if spec.get("vcpu"):
         parts.append(f"{_num(spec['vcpu'], lang)} vCPU")
     if spec.get("ram_gb"):
-        parts.append(f"{_num(spec['ram_gb'], lang)} {gb} RAM")
+        parts.append(f"{format_size(spec['ram_gb'], lng)} RAM")
     if spec.get("disk_gb"):
-        parts.append(f"{_num(spec['disk_gb'], lang)} {gb} {spec.get('disk_type') or ''}".strip())
-    if (spec.get("nodes") or 1) > 1:
-        parts.append(f"× {_num(spec['nodes'], lang)} {'узл.' if _ru(lang) else 'nodes'}")
+        parts.append(f"{format_size(spec['disk_gb'], lng)} {spec.get('disk_type') or ''}".strip())
+    if (spec.get("nodes") or 1) > 1 and _number(spec["nodes"]):
+        parts.append(f"× {count('unit.nodes', spec['nodes'], lng)}")
     return " / ".join(parts)
 
 
@@ -288,7 +269,7 @@ def _alternatives(d: Data, lang: str) -> list[str]:
 def _prices(d: Data, lang: str) -> list[str]:
     lines = [
         f"{p.get('provider_name')} {p.get('sku')} ({p.get('region')}): {_money(p.get('monthly_price'), lang)}"
-        + (f", {'единица' if _ru(lang) else 'unit'}: {p.get('billing_unit')}")
+        + (f", {'единица' if _ru(lang) else 'unit'}: {_word(p.get('billing_unit'), lang)}")
         for p in _items(d, "prices")
     ]
     missing = [m.get("sku") for m in d.get("missing") or [] if isinstance(m, dict)]
@@ -299,24 +280,42 @@ def _prices(d: Data, lang: str) -> list[str]:
 
 
 def _effort(d: Data, lang: str) -> list[str]:
-    score = d.get("score")
-    kind, _, rest = str(d.get("subject")).partition(" ")
-    subject = _phrases(f"{_word(kind, lang)} {rest}" if _ru(lang) else f"{kind} {rest}", lang)
-    if _ru(lang):
-        label = _EFFORT_RU.get(score, str(d.get("label"))) if isinstance(score, int) else str(d.get("label"))
-        lines = [f"трудоёмкость {score}/5 ({label}), около {_num(d.get('estimated_hours'), lang)} ч: {subject}"]
-    else:
-        lines = [f"effort {score}/5 ({d.get('label')}), about {_num(d.get('estimated_hours'), lang)} h for {subject}"]
+    score, lng = d.get("score"), _lang(lang)
+    spec = _spec(d.get("spec"), lang)
+    subject = f"{_word(d.get('resource_type'), lang)} {_n(d.get('resource_name'))}" + (f" ({spec})" if spec else "")
+    label = _EFFORT_RU.get(score, str(d.get("label"))) if _ru(lang) and isinstance(score, int) else str(d.get("label"))
+    hours = count("unit.hours", d["estimated_hours"], lng) if _number(d.get("estimated_hours")) else "?"
+    head = message("chat.lead.effort", lng, score=score, label=label, hours=hours)
+    total = d.get("points_total")
+    if _number(total) and total != score:
+        head = f"{head[:-1]} ({message('effort.capped', lng, total=total)})."
+    lines = [f"{head[:-1]}: {subject}" if _ru(lang) else f"{head[:-1]}, for {subject}"]
     lines += [effort_factor(f, lang) for f in _items(d, "factors")]
     return lines
 
 
 def effort_factor(f: Data, lang: str) -> str:
-    """One factor of `estimate_migration_effort` in the reader's language (the tool speaks English)."""
-    factor, detail = str(f.get("factor")), str(f.get("detail"))
-    if _ru(lang):
-        detail = _REC_TYPES.get(detail.replace(" ", "_"), (None,))[0] or _word(detail, lang)
-    return f"{_word(factor, lang)}: {_phrases(detail, lang)} (+{_num(f.get('points'), lang)})"
+    """One factor of `estimate_migration_effort` in the reader's language, written from its code and
+    values (the tool's own `factor`/`detail` are English)."""
+    lng, code = _lang(lang), str(f.get("code") or "")
+    points = f"(+{_num(f.get('points'), lang)})"
+    if code == "change_type":
+        kind = _REC_TYPES.get(str(f.get("change")), (str(f.get("change")).replace("_", " "),) * 2)
+        text = message("effort.factor.change_type", lng, change=kind[0 if _ru(lang) else 1])
+    elif code == "new_provider":
+        text = message(
+            "effort.factor.new_provider", lng, source=f.get("source_provider"), target=f.get("target_provider")
+        )
+    elif code == "data_to_move":
+        text = message("effort.factor.data_to_move", lng, size=format_size(f.get("size_gb"), lng))
+    elif code == "cluster":
+        nodes = count("unit.nodes", f["nodes"], lng) if _number(f.get("nodes")) else "?"
+        text = message("effort.factor.cluster", lng, nodes=nodes)
+    elif f"effort.factor.{code}" in MESSAGES:
+        text = message(f"effort.factor.{code}", lng)
+    else:  # an older result without codes: its own words
+        text = f"{f.get('factor')}: {f.get('detail')}"
+    return f"{text} {points}"
 
 
 def _plan(d: Data, lang: str) -> list[str]:
@@ -493,15 +492,33 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
-def tool_lines(tool: str, trace: ToolTrace, lang: str) -> list[str]:
+def tool_lines(tool: str, trace: ToolTrace, lang: str, *, detail_only: bool = False) -> list[str]:
     """The markdown lines of one successful call of `tool` (its name without a version): a
-    headline, then up to a few details. A tool without a renderer (or whose data does not fit
-    it) reads as its own summary."""
+    headline, then up to a few details (`detail_only`: the details alone, as a list). A tool
+    without a renderer (or whose data does not fit it) reads as its own summary."""
     render = RENDERERS.get(tool.partition("@")[0])
     if render is None or not isinstance(trace.data, dict):
         return [f"- {trace.summary}"]
     try:
         head, *details = render(trace.data, lang)
-    except (TypeError, ValueError, AttributeError):
+    except (TypeError, ValueError, AttributeError, KeyError):
         return [f"- {trace.summary}"]
+    if detail_only:
+        return [f"- {line}" for line in details]
     return [f"- {head}", *(f"   - {line}" for line in details)]
+
+
+def headline(tool: str, data: Any, lang: str) -> str | None:
+    """The first line of a result in the reader's language (a tool step's summary), or None."""
+    render = RENDERERS.get(tool.partition("@")[0])
+    if render is None or not isinstance(data, dict):
+        return None
+    try:
+        lines = render(data, lang)
+    except (TypeError, ValueError, AttributeError, KeyError):
+        return None
+    return lines[0].rstrip(":") if lines else None
+
+
+# The pieces other wording builds sentences from (chat/leads.py): one way to write each.
+money_text, percent_text, span_text, spec_text, name_text, word = _money, _pct, _span, _spec, _n, _word
