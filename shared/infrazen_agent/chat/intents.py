@@ -52,11 +52,11 @@ PROVIDERS: dict[str, tuple[str, ...]] = {
     "beget": ("beget", "бегет"),
 }
 # A service the user names → the breakdown keys it stands for (a key containing the fragment).
-SERVICES: dict[str, tuple[tuple[str, ...], ...]] = {
+SERVICES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "kubernetes": (("kubernetes", r"k8s", "кубер", r"куб\b", "кубик"), ("kubernetes",)),
     "postgresql": (("postgres", "постгр", r"pg\b"), ("postgresql",)),
     "mysql": (("mysql", "майскл"), ("mysql",)),
-    "redis": (("redis", "редис"),),
+    "redis": (("redis", "редис"), ("redis",)),
     "kafka": (("kafka", "кафк"), ("kafka",)),
     "database": (
         (r"баз\w* данных", r"бд\b", "субд", "dbaas", "database", r"db\b", "dbs"),
@@ -69,9 +69,6 @@ SERVICES: dict[str, tuple[tuple[str, ...], ...]] = {
     "network": ((r"сет(?:ь|и|евой|евые)\b", "трафик", "network", "traffic", "egress"), ("network",)),
     "backup": (("бэкап", "бекап", r"резервн\w* коп", "backup"), ("backup",)),
 }
-for _key, _value in list(SERVICES.items()):
-    if len(_value) == 1:  # the alias is the key itself
-        SERVICES[_key] = (_value[0], (_key,))
 
 # Recommendation types behind "idle / unused": by the resource kind named, else all four.
 IDLE_TYPES: dict[str, tuple[str, ...]] = {

@@ -15,14 +15,14 @@ import shutil
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from psycopg.types.json import Jsonb
 
 from ..auth import Principal
-from ..background import BackgroundJobs
+from ..background import BackgroundJobs, fail_stale
 from ..errors import AgentError, InvalidInput, NotFound
 from ..guard.rate import admit_request
 from ..runtime import Runtime
@@ -234,17 +234,13 @@ def _remove(workdir: Path, spooled: Path | None) -> None:
 
 
 async def _expire_stale(runtime: Runtime, tenant_id: str) -> None:
-    cutoff = datetime.now(UTC) - timedelta(seconds=runtime.settings.import_job_timeout_s + 60)
-    async with runtime.pool.connection() as conn:
-        await conn.execute(
-            "UPDATE focus_imports SET status = 'failed', stage = 'failed', finished_at = now(), error = %s"
-            " WHERE tenant_id = %s AND status IN ('queued', 'running') AND created_at < %s",
-            (
-                Jsonb({"code": "interrupted", "message": "the import did not finish (its process stopped)"}),
-                tenant_id,
-                cutoff,
-            ),
-        )
+    await fail_stale(
+        runtime.pool,
+        "focus_imports",
+        tenant_id,
+        runtime.settings.import_job_timeout_s + 60,
+        "the import did not finish (its process stopped)",
+    )
 
 
 async def get_import(runtime: Runtime, principal: Principal, import_id: str) -> dict[str, Any]:

@@ -35,6 +35,15 @@ def parse_arguments(raw: str) -> dict[str, Any] | str:
     return value
 
 
+def arguments_object(raw: Any) -> dict[str, Any]:
+    """Arguments for an API that wants an object (Anthropic, GigaChat, Ollama): a dict as it is,
+    a JSON string parsed, anything unusable as {}."""
+    if isinstance(raw, dict):
+        return raw
+    parsed = parse_arguments(raw if isinstance(raw, str) else "")
+    return parsed if isinstance(parsed, dict) else {}
+
+
 class ToolCallAssembler:
     def __init__(self) -> None:
         self._calls: dict[int, _Partial] = {}

@@ -10,13 +10,13 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from psycopg.types.json import Jsonb
 
 from ..auth import Principal
-from ..background import BackgroundJobs
+from ..background import BackgroundJobs, fail_stale
 from ..errors import AgentError, NotFound
 from ..guard.rate import admit_request
 from ..runtime import Runtime
@@ -264,17 +264,13 @@ async def _fail(runtime: Runtime, report_id: str, stored: list[str], code: str, 
 
 
 async def _expire_stale(runtime: Runtime, tenant_id: str) -> None:
-    cutoff = datetime.now(UTC) - timedelta(seconds=runtime.settings.report_job_timeout_s)
-    async with runtime.pool.connection() as conn:
-        await conn.execute(
-            "UPDATE reports SET status = 'failed', stage = 'failed', finished_at = now(),"
-            " error = %s WHERE tenant_id = %s AND status IN ('queued', 'running') AND created_at < %s",
-            (
-                Jsonb({"code": "interrupted", "message": "the report job did not finish (its process stopped)"}),
-                tenant_id,
-                cutoff,
-            ),
-        )
+    await fail_stale(
+        runtime.pool,
+        "reports",
+        tenant_id,
+        runtime.settings.report_job_timeout_s,
+        "the report job did not finish (its process stopped)",
+    )
 
 
 async def get_report(runtime: Runtime, principal: Principal, report_id: str) -> dict[str, Any]:

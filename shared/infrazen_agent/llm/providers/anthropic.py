@@ -18,6 +18,7 @@ from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any
 
 from ..openai_compat import SSEDecoder, UpstreamError, json_object, new_session, raise_for_status
+from ..toolcalls import arguments_object
 
 if TYPE_CHECKING:
     import aiohttp
@@ -43,16 +44,6 @@ def _content(content: Any) -> list[dict[str, Any]]:
         elif part.get("type") == "image_url":
             blocks.append(_image_block(part["image_url"]["url"]))
     return blocks
-
-
-def _arguments(raw: Any) -> Any:
-    if isinstance(raw, dict):
-        return raw
-    try:
-        value = json.loads(raw or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def request_body(body: dict[str, Any]) -> dict[str, Any]:
@@ -90,7 +81,7 @@ def request_body(body: dict[str, Any]) -> dict[str, Any]:
                         "type": "tool_use",
                         "id": call.get("id"),
                         "name": function.get("name"),
-                        "input": _arguments(function.get("arguments")),
+                        "input": arguments_object(function.get("arguments")),
                     }
                 )
             add("assistant", blocks)

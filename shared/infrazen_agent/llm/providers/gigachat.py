@@ -24,6 +24,7 @@ from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any
 
 from ..openai_compat import SSEDecoder, UpstreamError, json_object, new_session, raise_for_status
+from ..toolcalls import arguments_object
 
 if TYPE_CHECKING:
     import aiohttp
@@ -48,16 +49,6 @@ def _json_content(content: Any) -> str:
     except ValueError:
         pass
     return json.dumps({"result": text}, ensure_ascii=False)
-
-
-def _arguments(raw: Any) -> Any:
-    if isinstance(raw, dict):
-        return raw
-    try:
-        value = json.loads(raw or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def completion(response: dict[str, Any]) -> dict[str, Any]:
@@ -204,7 +195,7 @@ class GigaChatClient:
                 turn: dict[str, Any] = dict(out) if n == 0 else {"role": "assistant", "content": ""}
                 turn["function_call"] = {
                     "name": function.get("name"),
-                    "arguments": _arguments(function.get("arguments")),
+                    "arguments": arguments_object(function.get("arguments")),
                 }
                 messages.append(turn)
             if not calls:

@@ -18,19 +18,10 @@ from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any
 
 from ..openai_compat import UpstreamError, json_object, new_session, raise_for_status
+from ..toolcalls import arguments_object
 
 if TYPE_CHECKING:
     import aiohttp
-
-
-def _arguments(raw: Any) -> Any:
-    if isinstance(raw, dict):
-        return raw
-    try:
-        value = json.loads(raw or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def request_body(body: dict[str, Any]) -> dict[str, Any]:
@@ -47,7 +38,12 @@ def request_body(body: dict[str, Any]) -> dict[str, Any]:
             out["content"] = content or ""
         if message.get("tool_calls"):
             out["tool_calls"] = [
-                {"function": {"name": c["function"]["name"], "arguments": _arguments(c["function"].get("arguments"))}}
+                {
+                    "function": {
+                        "name": c["function"]["name"],
+                        "arguments": arguments_object(c["function"].get("arguments")),
+                    }
+                }
                 for c in message["tool_calls"]
             ]
         if message.get("role") == "tool" and message.get("name"):
