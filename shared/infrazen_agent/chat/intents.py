@@ -50,6 +50,11 @@ PROVIDERS: dict[str, tuple[str, ...]] = {
     "yandex": ("yandex", "яндекс", r"yc\b"),
     "vkcloud": (r"vk\b", r"vk ?cloud", r"вк\b", "вконтакт", "mail.ru"),
     "beget": ("beget", "бегет"),
+    # the clouds an imported FOCUS bill names (keyed as the import keys them)
+    "aws": (r"aws\b", "amazon", "амазон"),
+    "microsoft": ("microsoft", "azure", "ажур", "азур"),
+    "google": ("google", r"gcp\b", "гугл"),
+    "oracle": ("oracle", r"oci\b", "оракл"),
 }
 # A service the user names → the breakdown keys it stands for (a key containing the fragment).
 SERVICES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -114,6 +119,8 @@ _RANGES: tuple[tuple[re.Pattern[str], int], ...] = tuple(
         (_N + r"\s*(?:месяц|months?\b)", 30),
         (r"(?:за|последн\w*|прошл\w*)\s+(?:\w+\s+)?недел|(?:last|past|this)\s+week|за\s+7\s", 7),
         (r"(?:за|последн\w*)\s+(?:\w+\s+)?месяц(?!\w*\s+назад)|(?:last|past)\s+(?:30\s+days|month)", 30),
+        (r"week[\s-]+over[\s-]+week|недел\w*\s+к\s+(?:прошл\w*\s+)?недел", 7),
+        (r"month[\s-]+over[\s-]+month|месяц\w*\s+к\s+(?:прошл\w*\s+)?месяц", 30),
         (r"квартал|quarter", 90),
         (r"полгода|пол\s+года|half\s+a\s+year|half-year", 180),
         (r"за\s+(?:последний\s+)?год|(?:last|past)\s+(?:12\s+months|year)", 365),
@@ -242,6 +249,30 @@ INTENTS: tuple[Intent, ...] = (
     ),
     # --- analytics
     _intent(
+        "change",
+        "analytics",
+        ("get_analytics_overview", "get_service_breakdown"),
+        _phrases(
+            3.0,
+            r"по\s+сравнению\s+с\s+(?:\w+\s+)?(?:прошл|предыдущ)",
+            r"(?<!\w)к\s+(?:прошл|предыдущ)\w*\s+(?:недел|месяц|период|квартал)",
+            r"недел\w*\s+к\s+недел|месяц\w*\s+к\s+месяц",
+            r"выросл\w*\s+или\s+(?:снизил|упал|уменьш|сократ)",
+            r"compar\w*\s+(?:to|with)\s+(?:the\s+)?(?:last|previous|prior)",
+            r"(?:\bvs\.?|versus)\s+(?:the\s+)?(?:last|previous|prior)",
+            r"\b(?:up|increas\w*|grow\w*|ris\w*)\s+or\s+(?:down|decreas\w*|shrink\w*|fall\w*|drop\w*)",
+        ),
+        _phrases(
+            3.0,
+            r"почему\s+(?:\w+\s+){0,3}(?:вырос|растут|увелич|подорож|стал\w*\s+(?:\w+\s+)?больше|стал\w*\s+дороже)",
+            r"из-за\s+чего\s+(?:\w+\s+){0,3}(?:вырос|растут|увелич|подорож)",
+            r"\bwhy\b\s+(?:\w+\s+){0,4}(?:go(?:ne)?\s+up|went\s+up|increas|rise|rising|rose|grow|grew|higher|jump)",
+            r"what\s+(?:drove|drives|is\s+driving|caused|is\s+behind)\b",
+        ),
+        # "month over month" also names a trend's step ("the week-over-week trend")
+        _phrases(1.8, r"(?:month|week|quarter)[\s-]+over[\s-]+(?:month|week|quarter)|\bmom\b|\bwow\b"),
+    ),
+    _intent(
         "trend",
         "analytics",
         ("get_cost_trends",),
@@ -250,7 +281,7 @@ INTENTS: tuple[Intent, ...] = (
         _stems(1.5, "increas", "decreas", r"over\s+time", "went up", "go up", "going up", "month.over.month"),
         _stems(1.0, "измен", "change", "график", "chart", "история", "history"),
         _phrases(1.5, r"по\s+(?:дням|неделям|месяцам)", r"\b(?:daily|weekly|monthly)\s+(?:spend|cost)"),
-        _phrases(1.5, r"как\s+(?:менял|меняют|менялись)", r"по сравнению с прошл", r"compared to last"),
+        _phrases(1.5, r"как\s+(?:менял|меняют|менялись)"),
     ),
     _intent(
         "services",
@@ -259,7 +290,13 @@ INTENTS: tuple[Intent, ...] = (
         _stems(1.8, "сервис", "услуг", "service"),
         _stems(1.0, "дол[яюи]", "share", "приходит"),
         _phrases(1.5, r"по\s+(?:типам|категори)", r"by\s+(?:type|category)", r"на\s+что\s+(?:\w+\s+)?(?:уход|трат)"),
-        _phrases(1.5, r"what\s+(?:do\s+)?we\s+spend\s+(?:the\s+most\s+)?on", r"where\s+does\s+(?:the|our)\s+money"),
+        _phrases(
+            1.5,
+            r"what\s+(?:do\s+)?we\s+spend\s+(?:the\s+most\s+)?on",
+            r"where\s+does\s+(?:\w+\s+){0,3}money\s+go",
+            r"(?:what|how\s+much)\s+(?:do|does|did)\s+(?:\w+\s+){1,4}cost\s+us\b",
+            r"во\s+сколько\s+(?:\w+\s+){0,2}обход",
+        ),
         _phrases(1.5, r"куда\s+(?:\w+\s+)?(?:уход|трат)"),
     ),
     _intent(
@@ -329,6 +366,14 @@ INTENTS: tuple[Intent, ...] = (
         "analytics",
         ("get_analytics_overview",),
         _stems(1.5, "итог", "обзор", "overview", "total", "summary", "kpi", "сводк", "всего", "общ"),
+        _phrases(
+            2.5,
+            r"run[\s-]?rate",
+            r"burn\s+rate",
+            r"темп\w*\s+(?:\w+\s+)?(?:расход|трат)",
+            r"(?:в\s+)?средн\w*\s+(?:\w+\s+){0,2}(?:в|за)\s+(?:один\s+)?день",
+            r"\baverage\s+(?:\w+\s+){0,2}(?:daily|per\s+day|a\s+day)|\bdaily\s+average",
+        ),
         _stems(1.0, "трат", "потрат", "тратим", "расход", "spend", "spent", "cost", "bill", "счет", "платим"),
         _HOW_MUCH,
     ),
@@ -342,6 +387,11 @@ INTENTS: tuple[Intent, ...] = (
         _phrases(1.0, r"в\s+год|за\s+год|per\s+year|a\s+year|yearly|annual|в\s+месяц|per\s+month|a\s+month"),
         _stems(1.0, "уменьш", "сниз", "reduc", "lower", "рубл", "rubles", "roubles"),
         _phrases(0.6, r"на\s+сколько"),
+        _phrases(
+            2.0,
+            r"сейчас\s*,?\s+и\s+(?:сколько\s+)?(?:будет|после)",
+            r"\bnow\s*,?\s+and\s+(?:what\s+)?(?:after|will\s+it\s+cost|once)",
+        ),
     ),
     _intent(
         "why_expensive",
@@ -349,7 +399,13 @@ INTENTS: tuple[Intent, ...] = (
         ("get_resource", "get_latest_snapshot", "list_top_alternatives"),
         _stems(2.0, "дорог", "expensive", "переплач", "overpa", "costly"),
         _phrases(2.0, r"почему\s+(?:\w+\s+){0,3}(?:стоит|столько|много)", r"why\s+(?:\w+\s+){0,4}(?:cost|so much)"),
-        _phrases(2.0, r"за\s+что\s+(?:мы\s+)?платим", r"what\s+are\s+we\s+paying\s+for"),
+        _phrases(2.0, r"за\s+что\s+(?:мы\s+)?(?:\w+\s+)?(?:платим|плат[ия]т)", r"what\s+are\s+we\s+paying\s+for"),
+        _phrases(
+            2.0,
+            r"зачем\s+(?:\w+\s+){0,2}(?:уменьш|менять|мен[яи]|переезж|перенос|переход|сокращ|даунсайз)",
+            r"\bwhy\s+(?:should|would|do|must)\s+we\s+(?:\w+\s+){0,2}(?:downsiz|resiz|rightsiz|move|migrat|chang|shrink|switch)",
+            r"\bwhy\s+(?:downsiz|resiz|rightsiz|move|migrat|shrink|switch)",
+        ),
         _phrases(
             2.0, r"высок\w*\s+(?:ценник|цен|стоимост|счет)", r"what\s+makes\s+(?:\w+\s+){0,3}cost", r"из-за\s+чего"
         ),

@@ -68,6 +68,65 @@ def _services(done: Done, found: Entities, lang: str) -> list[str]:
     return _shares(data, found.service_keys(), lang) if data and found.services else []
 
 
+def _amount(m: Any) -> float:
+    return float(m["amount"]) if isinstance(m, dict) and isinstance(m.get("amount"), int | float) else 0.0
+
+
+def _movers(items: list[dict[str, Any]], lang: str, up: bool) -> str | None:
+    """The (up to) two services that moved the most in money, the way asked, from → to."""
+    moved = sorted(
+        (i for i in items if (_amount(i.get("amount")) - _amount(i.get("previous"))) * (1 if up else -1) > 0),
+        key=lambda i: (_amount(i.get("amount")) - _amount(i.get("previous"))) * (-1 if up else 1),
+    )[:2]
+    if not moved:
+        return None
+    parts = [
+        message(
+            "chat.lead.change_item",
+            lang,
+            name=name_text(i.get("name")),
+            previous=money_text(i.get("previous"), lang),
+            amount=money_text(i.get("amount"), lang),
+            pct=percent_text(i.get("change_pct"), lang, signed=True),
+        )
+        for i in moved
+    ]
+    return message("chat.lead.change_up" if up else "chat.lead.change_down", lang, items="; ".join(parts))
+
+
+def _change(done: Done, found: Entities, lang: str) -> list[str]:
+    """This period against the one before, and the services that drove the difference."""
+    overview = _data(done, "get_analytics_overview")
+    if not overview:
+        return []
+    span = span_text(overview.get("range"))
+    if overview.get("change_pct") is None:
+        return [
+            message("chat.lead.change_unknown", lang, span=span, amount=money_text(overview.get("total_spend"), lang))
+        ]
+    days = (overview.get("previous_period") or {}).get("days")
+    lines = [
+        message(
+            "chat.lead.change",
+            lang,
+            span=span,
+            amount=money_text(overview.get("total_spend"), lang),
+            previous=money_text(overview.get("previous_total"), lang),
+            days=days,
+            pct=percent_text(overview.get("change_pct"), lang, signed=True),
+        )
+    ]
+    services = _data(done, "get_service_breakdown")
+    items = [i for i in (services or {}).get("items") or [] if isinstance(i, dict)]
+    grew = _amount(overview.get("total_spend")) >= _amount(overview.get("previous_total"))
+    for up in (grew, not grew):
+        line = _movers(items, lang, up)
+        if line:
+            lines.append(line)
+            break
+    return lines
+
+
 def _providers(done: Done, found: Entities, lang: str) -> list[str]:
     data = _data(done, "get_provider_breakdown")
     if not data or not found.providers:
@@ -189,6 +248,7 @@ def _risks(done: Done, found: Entities, lang: str) -> list[str]:
 
 
 LEADS: dict[str, Lead] = {
+    "change": _change,
     "services": _services,
     "providers": _providers,
     "recommendations": _savings,

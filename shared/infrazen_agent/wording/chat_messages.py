@@ -48,6 +48,7 @@ CHAT_MESSAGES: dict[str, dict[Lang, str]] = {
     # Intent headings
     "chat.intent.overview": {"ru": "Обзор расходов", "en": "Cost overview"},
     "chat.intent.trend": {"ru": "Динамика расходов", "en": "Cost trend"},
+    "chat.intent.change": {"ru": "Изменение расходов", "en": "Change in spend"},
     "chat.intent.services": {"ru": "Расходы по сервисам", "en": "Cost by service"},
     "chat.intent.providers": {"ru": "Расходы по провайдерам", "en": "Cost by provider"},
     "chat.intent.anomalies": {"ru": "Аномалии", "en": "Anomalies"},
@@ -65,6 +66,26 @@ CHAT_MESSAGES: dict[str, dict[Lang, str]] = {
     "chat.intent.utilisation": {"ru": "Загрузка ресурса", "en": "Resource utilisation"},
     "chat.intent.prices": {"ru": "Цены", "en": "Prices"},
     # Leads: the direct answer, before the supporting figures.
+    "chat.lead.change": {
+        "ru": "За {span} расходы составили {amount}, за предыдущие {days} дн. — {previous}: {pct}.",
+        "en": "{span}: spent {amount}; the {days} days before: {previous} ({pct}).",
+    },
+    "chat.lead.change_unknown": {
+        "ru": "За {span} расходы составили {amount}; за предыдущий период данных нет, сравнить не с чем.",
+        "en": "{span}: spent {amount}; there is no data for the period before, so nothing to compare with.",
+    },
+    "chat.lead.change_up": {
+        "ru": "Больше всего выросли: {items}.",
+        "en": "Grew the most: {items}.",
+    },
+    "chat.lead.change_down": {
+        "ru": "Больше всего снизились: {items}.",
+        "en": "Fell the most: {items}.",
+    },
+    "chat.lead.change_item": {
+        "ru": "{name} — с {previous} до {amount} ({pct})",
+        "en": "{name}, from {previous} to {amount} ({pct})",
+    },
     "chat.lead.share": {
         "ru": "На {name} за {span} пришлось {amount} — {pct} всех расходов.",
         "en": "{name} cost {amount} in {span}: {pct} of all spend.",
