@@ -28,7 +28,49 @@ from .scoring import Figure
 
 DAYS_PER_MONTH = 730 / 24  # the month InfraZen's hourly prices use (30.4167 days)
 OPEN = ("pending", "seen")
-PROVIDER_NAMES = {"selectel": "Selectel", "yandex": "Yandex Cloud", "beget": "Beget", "vkcloud": "VK Cloud"}
+# How an answer may name a provider (the first is the name InfraZen shows)
+PROVIDER_NAMES: dict[str, tuple[str, ...]] = {
+    "selectel": ("Selectel", "Селектел"),
+    "yandex": ("Yandex Cloud", "Яндекс Облак", "Yandex", "Яндекс"),
+    "beget": ("Beget", "Бегет"),
+    "vkcloud": ("VK Cloud", "ВК Облак", "VK"),
+    "aws": ("AWS", "Amazon"),
+    "microsoft": ("Microsoft", "Azure"),
+    "oracle": ("Oracle", "OCI"),
+}
+# Written here again on purpose (reports/document.py has the Russian ones): nothing in this module
+# may come from the service.
+MONTHS = {
+    "ru": (
+        "января",
+        "февраля",
+        "марта",
+        "апреля",
+        "мая",
+        "июня",
+        "июля",
+        "августа",
+        "сентября",
+        "октября",
+        "ноября",
+        "декабря",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+CENT = 0.005  # a figure below half a cent cannot be told from zero in an answer: not expected
 
 
 class Facts:
@@ -105,7 +147,8 @@ class Facts:
         return len(rows), sum(best.values())
 
     def recommendation(self, rec_type: str) -> dict[str, Any]:
-        """The tenant's open recommendation of `rec_type` with the largest saving."""
+        """The tenant's recommendation of `rec_type` with the largest saving, whatever its status
+        (the one the golden recommendation chats are about); the saving is current − target."""
         rows = self._sql(
             "SELECT r.id, r.current_monthly, r.target_monthly, r.savings_monthly, x.name, x.monthly_cost,"
             " (SELECT cpu_avg_pct FROM utilization_snapshots u WHERE u.resource_id = r.resource_id"
@@ -117,12 +160,12 @@ class Facts:
             self.tenant,
             rec_type,
         )
-        rid, current, target, saving, name, cost, cpu, cpu95 = rows[0]
+        rid, current, target, _, name, cost, cpu, cpu95 = rows[0]
         return {
             "id": rid,
             "current": float(current),
             "target": float(target),
-            "saving": float(saving),
+            "saving": float(current) - float(target),
             "name": name,
             "cost": float(cost),
             "cpu": None if cpu is None else float(cpu),
@@ -198,6 +241,20 @@ def _pct(part: float, whole: float) -> float:
 # --- the facts a question may expect -------------------------------------------------------------
 
 
+def _names(key: str) -> tuple[str, ...]:
+    return PROVIDER_NAMES.get(key, (key,))
+
+
+def _day_names(day: date) -> tuple[str, ...]:
+    return (
+        day.isoformat(),
+        f"{day.day} {MONTHS['ru'][day.month - 1]}",
+        f"{MONTHS['en'][day.month - 1]} {day.day}",
+        f"{day.day} {MONTHS['en'][day.month - 1]}",
+        f"{day.day:02d}.{day.month:02d}.{day.year}",
+    )
+
+
 def _spend(f: Facts, days: str) -> list[Figure]:
     return [Figure(f"spend {days}d", f.total(int(days)), "money")]
 
@@ -215,8 +272,7 @@ def _previous(f: Facts, days: str) -> list[Figure]:
 
 
 def _daily(f: Facts, days: str) -> list[Figure]:
-    avg = f.total(int(days)) / int(days)
-    return [Figure("average daily", avg, "money")]
+    return [Figure("average daily", f.total(int(days)) / int(days), "money")]
 
 
 def _run_rate(f: Facts, days: str) -> list[Figure]:
@@ -226,27 +282,26 @@ def _run_rate(f: Facts, days: str) -> list[Figure]:
 def _top_service(f: Facts, days: str) -> list[Figure]:
     (name, amount), *_ = f.split(int(days), by=2)
     return [
-        Figure("top service", name, "text"),
-        Figure("top service spend", amount, "money"),
-        Figure("top service share", _pct(amount, f.total(int(days))), "percent"),
+        Figure("top service spend", amount, "money", (name,)),
+        Figure("top service share", _pct(amount, f.total(int(days))), "percent", (name,)),
     ]
 
 
 def _services(f: Facts, arg: str) -> list[Figure]:
-    """The top `n` services' spend over `days` ("30,3")."""
+    """The top `n` services' spend over `days` ("30,3"), each beside its name."""
     days, n = (int(x) for x in arg.split(","))
-    return [Figure(f"service {name}", amount, "money") for name, amount in f.split(days, by=2)[:n]]
+    return [Figure(f"service {name}", amount, "money", (name,)) for name, amount in f.split(days, by=2)[:n]]
 
 
 def _service(f: Facts, arg: str) -> list[Figure]:
-    """One service's spend and share ("kubernetes,30": the service whose name contains it)."""
+    """One service's spend and share ("kubernetes,30": the services whose name contains it)."""
     fragment, days = arg.split(",")
     amounts = dict(f.split(int(days), by=2))
     matching = [k for k in amounts if fragment in k.lower()]
     amount = sum(amounts[k] for k in matching)
     return [
-        Figure(f"{fragment} spend", amount, "money"),
-        Figure(f"{fragment} share", _pct(amount, f.total(int(days))), "percent"),
+        Figure(f"{fragment} spend", amount, "money", (fragment,)),
+        Figure(f"{fragment} share", _pct(amount, f.total(int(days))), "percent", (fragment,)),
     ]
 
 
@@ -258,9 +313,8 @@ def _grower(f: Facts, days: str) -> list[Figure]:
     growth = {k: now.get(k, 0.0) - before.get(k, 0.0) for k in now.keys() | before.keys()}
     name = max(growth, key=lambda k: (growth[k], k))
     return [
-        Figure("grew most", name, "text"),
-        Figure("its spend before", before.get(name, 0.0), "money"),
-        Figure("its spend now", now.get(name, 0.0), "money"),
+        Figure("grew most: spend before", before.get(name, 0.0), "money", (name,)),
+        Figure("grew most: spend now", now.get(name, 0.0), "money", (name,)),
     ]
 
 
@@ -268,44 +322,48 @@ def _providers(f: Facts, days: str) -> list[Figure]:
     total = f.total(int(days))
     out = []
     for key, amount in f.split(int(days), by=1):
-        name = PROVIDER_NAMES.get(key, key)
+        if amount < CENT:
+            continue
+        names = _names(key)
         out += [
-            Figure(f"provider {name}", name, "text"),
-            Figure(f"{name} spend", amount, "money"),
-            Figure(f"{name} share", _pct(amount, total), "percent"),
+            Figure(f"{names[0]} spend", amount, "money", names),
+            Figure(f"{names[0]} share", _pct(amount, total), "percent", names),
         ]
     return out
 
 
 def _top_provider(f: Facts, days: str) -> list[Figure]:
     (key, amount), *_ = f.split(int(days), by=1)
-    name = PROVIDER_NAMES.get(key, key)
-    return [Figure("top provider", name, "text"), Figure("top provider spend", amount, "money")]
+    return [Figure("top provider spend", amount, "money", _names(key))]
 
 
 def _provider(f: Facts, arg: str) -> list[Figure]:
     key, days = arg.split(",")
     amount = dict(f.split(int(days), by=1)).get(key, 0.0)
-    return [Figure(f"{PROVIDER_NAMES.get(key, key)} spend", amount, "money")]
+    return [Figure(f"{_names(key)[0]} spend", amount, "money", _names(key))]
 
 
 def _spike(f: Facts, days: str) -> list[Figure]:
     day, _, service, amount, usual = f.biggest_spike(int(days))
+    names = _day_names(day)
     return [
-        Figure("spike day", day.isoformat(), "text"),
+        Figure("spike day", names, "text"),
+        Figure("spike spend", amount, "money", names),
+        Figure("spike expected", usual, "money", names),
         Figure("spike service", service, "text"),
-        Figure("spike spend", amount, "money"),
-        Figure("spike expected", usual, "money"),
     ]
 
 
 def _savings(f: Facts, _: str) -> list[Figure]:
-    n, monthly = f.open_savings()
-    return [
-        Figure("open recommendations", n, "number"),
-        Figure("savings monthly", monthly, "money"),
-        Figure("savings yearly", monthly * 12, "money"),
-    ]
+    return [Figure("savings monthly", f.open_savings()[1], "money")]
+
+
+def _savings_yearly(f: Facts, _: str) -> list[Figure]:
+    return [Figure("savings yearly", f.open_savings()[1] * 12, "money")]
+
+
+def _open_count(f: Facts, _: str) -> list[Figure]:
+    return [Figure("open recommendations", f.open_savings()[0], "number")]
 
 
 def _idle(f: Facts, kind: str) -> list[Figure]:
@@ -317,6 +375,10 @@ def _idle(f: Facts, kind: str) -> list[Figure]:
 def _forecast(f: Facts, period: str) -> list[Figure]:
     first, last = (_next_month if period == "month" else _next_quarter)(f.last_day())
     return [Figure(f"forecast next {period}", f.forecast(first, last), "money")]
+
+
+def _resources(f: Facts, _: str) -> list[Figure]:
+    return [Figure("resources", f.inventory()[0], "number")]
 
 
 def _inventory(f: Facts, _: str) -> list[Figure]:
@@ -358,6 +420,9 @@ FACTS: dict[str, Callable[[Facts, str], list[Figure]]] = {
     "provider": _provider,
     "spike": _spike,
     "savings": _savings,
+    "savings_yearly": _savings_yearly,
+    "open_count": _open_count,
+    "resources": _resources,
     "idle": _idle,
     "forecast": _forecast,
     "inventory": _inventory,
