@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from infrazen_agent.chat.intents import ALL_IDLE, entities, route
+from infrazen_agent.chat.intents import ALL_IDLE, entities, month_span, route
 
 DATA = Path(__file__).parent / "data"
 SETS = ("intent_questions.json", "intent_questions_heldout.json", "intent_questions_blind2.json")
@@ -109,3 +110,32 @@ def test_nothing_fits_means_unknown_not_a_guess() -> None:
 def test_two_close_intents_are_both_answered_and_exclusive_ones_alone() -> None:
     assert set(route("recommendation", "Какой план миграции и насколько это сложно?").names) == {"plan", "effort"}
     assert route("analytics", "Сделай отчёт по расходам за квартал").names == ["report"]
+
+
+@pytest.mark.parametrize(
+    ("text", "month", "year"),
+    [
+        ("Сколько мы потратили в мае?", 5, None),
+        ("расходы за март 2025", 3, 2025),
+        ("Какие сервисы были дорогими в апреле?", 4, None),
+        ("What was the bill for September?", 9, None),
+        ("How much did we spend in May 2024?", 5, 2024),
+        ("How much may we save?", None, None),  # "may" the verb is not a month
+        ("Сравни май с апрелем", None, None),  # two months: a comparison, not one range
+        ("Сколько потратили за последний месяц?", None, None),
+    ],
+)
+def test_calendar_months(text: str, month: int | None, year: int | None) -> None:
+    found = entities(text)
+    assert (found.month, found.year) == (month, year)
+
+
+def test_a_month_is_its_days_before_the_last_day_of_data() -> None:
+    may = entities("в мае")
+    assert month_span(may, date(2025, 6, 30)).span == (date(2025, 5, 1), date(2025, 5, 31))
+    # asked in March about May: last year's May, the latest that has begun
+    assert month_span(may, date(2025, 3, 10)).span == (date(2024, 5, 1), date(2024, 5, 31))
+    # the month still running ends on the last day with data
+    assert month_span(entities("за июнь"), date(2025, 6, 20)).span == (date(2025, 6, 1), date(2025, 6, 20))
+    assert month_span(entities("in February 2024"), date(2025, 6, 30)).span == (date(2024, 2, 1), date(2024, 2, 29))
+    assert month_span(entities("за неделю"), date(2025, 6, 30)).span is None

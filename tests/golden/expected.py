@@ -259,6 +259,16 @@ def _spend(f: Facts, days: str) -> list[Figure]:
     return [Figure(f"spend {days}d", f.total(int(days)), "money")]
 
 
+def _month_spend(f: Facts, month: str) -> list[Figure]:
+    """A calendar month's spend: that month of the last data day's year (or the year before, if
+    the month has not begun by then)."""
+    last = f.last_day()
+    m = int(month)
+    year = last.year if m <= last.month else last.year - 1
+    total = sum(a for d, _, _, a in f.daily() if d.year == year and d.month == m)
+    return [Figure(f"spend {year}-{m:02d}", total, "money")]
+
+
 def _change(f: Facts, days: str) -> list[Figure]:
     now, before = f.total(int(days)), f.total(int(days), back=1)
     return [
@@ -407,6 +417,7 @@ def _rec(f: Facts, arg: str) -> list[Figure]:
 
 FACTS: dict[str, Callable[[Facts, str], list[Figure]]] = {
     "spend": _spend,
+    "month": _month_spend,
     "change": _change,
     "previous": _previous,
     "daily": _daily,

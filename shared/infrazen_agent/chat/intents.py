@@ -13,9 +13,11 @@ The labelled questions in tests/chat/data/ measure it (accuracy per intent, targ
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 
 from ..knowledge.questions import GUIDANCE
 
@@ -130,6 +132,47 @@ _PER_YEAR = re.compile(
     r"(?<!\w)в\s+год|за\s+год|годов|ежегодн|(?<!\w)год(?:а|у)?\b|per\s+year|a\s+year|yearly|annual|annum|12\s+месяц|"
     r"twelve\s+months|12\s+months"
 )
+# A calendar month by name: Russian in any case («май», «мае», «мая», «за март», «с апрелем»);
+# English full names, "May" only after a preposition or before a year (it is also a verb).
+_MONTHS = tuple(
+    re.compile(p)
+    for p in (
+        r"(?<!\w)январ(?:ь|я|е|ем|ю)\b|(?<!\w)january\b",
+        r"(?<!\w)феврал(?:ь|я|е|ем|ю)\b|(?<!\w)february\b",
+        r"(?<!\w)март(?:а|е|ом|у)?\b|(?<!\w)march\b",
+        r"(?<!\w)апрел(?:ь|я|е|ем|ю)\b|(?<!\w)april\b",
+        r"(?<!\w)ма(?:й|я|е|ем|ю)\b|\b(?:in|for|during|of|since|through)\s+may\b|\bmay\s+20\d\d\b",
+        r"(?<!\w)июн(?:ь|я|е|ем|ю)\b|(?<!\w)june\b",
+        r"(?<!\w)июл(?:ь|я|е|ем|ю)\b|(?<!\w)july\b",
+        r"(?<!\w)август(?:а|е|ом|у)?\b|(?<!\w)august\b",
+        r"(?<!\w)сентябр(?:ь|я|е|ем|ю)\b|(?<!\w)september\b",
+        r"(?<!\w)октябр(?:ь|я|е|ем|ю)\b|(?<!\w)october\b",
+        r"(?<!\w)ноябр(?:ь|я|е|ем|ю)\b|(?<!\w)november\b",
+        r"(?<!\w)декабр(?:ь|я|е|ем|ю)\b|(?<!\w)december\b",
+    )
+)
+_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+
+
+def _month(text: str) -> int | None:
+    found = [i + 1 for i, p in enumerate(_MONTHS) if p.search(text)]
+    return found[0] if len(found) == 1 else None  # two months named: a comparison, not one range
+
+
+def month_span(found: Entities, last_day: date | None) -> Entities:
+    """`found` with the named month's days: of the year named, else the latest such month that has
+    begun by the data's last day (asked in July about "June": this year's June); a month still
+    running ends on the last day of data."""
+    if found.month is None or last_day is None:
+        return found
+    year = found.year or (last_day.year if found.month <= last_day.month else last_day.year - 1)
+    first = date(year, found.month, 1)
+    last = date(year, found.month, calendar.monthrange(year, found.month)[1])
+    if first <= last_day < last:
+        last = last_day
+    return replace(found, span=(first, last))
+
+
 _GRANULARITY = (
     (re.compile(r"по\s+дням|ежедневн|посуточн|daily|by\s+day|per\s+day|day\s+by\s+day"), "day"),
     (re.compile(r"по\s+недел|понедельн|еженедельн|недельн|weekly|by\s+week|per\s+week|week\s+by\s+week"), "week"),
@@ -150,6 +193,9 @@ class Entities:
     granularity: str | None = None
     group_by: str | None = None
     per_year: bool = False
+    month: int | None = None  # a calendar month named ("в мае", "for May"): 1..12
+    year: int | None = None  # the year named with it, if any
+    span: tuple[date, date] | None = None  # the month's days once the data's last day is known
 
     @property
     def idle_types(self) -> tuple[str, ...]:
@@ -188,6 +234,8 @@ def entities(text: str) -> Entities:
         granularity=next((g for p, g in _GRANULARITY if p.search(t)), None),
         group_by=next((g for p, g in _GROUP_BY if p.search(t)), None),
         per_year=_PER_YEAR.search(t) is not None,
+        month=(month := _month(t)),
+        year=int(y.group(1)) if month and (y := _YEAR.search(t)) else None,
     )
 
 

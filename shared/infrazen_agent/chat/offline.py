@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ..actions.flow import ChatTools
@@ -24,10 +25,11 @@ from ..knowledge.answer import OFFLINE_PASSAGES, passage_lines
 from ..llm.types import ToolCall
 from ..reports.ask import report_arguments
 from ..screenshots.answer import reconciliation_lines
+from ..tools.common import source_of
 from ..wording import Lang
 from ..wording.messages import message
 from ..wording.tool_lines import tool_lines
-from .intents import Entities, Intent, Route, route
+from .intents import Entities, Intent, Route, month_span, route
 from .leads import idle_line, lead_lines
 
 Emit = Callable[[Event], None]
@@ -95,7 +97,12 @@ def _arguments(tool: str, spec: Any, known: dict[str, Any], found: Entities) -> 
     args = fill_arguments(spec, known)
     if args is None:
         return None
-    if tool in _RANGE_TOOLS and found.days:
+    if tool in _RANGE_TOOLS and found.span:  # a calendar month named: its own days
+        args.pop("days", None)
+        args["start"], args["end"] = (d.isoformat() for d in found.span)
+        if tool == "get_cost_trends" and not found.granularity:
+            args["granularity"] = "week"
+    elif tool in _RANGE_TOOLS and found.days:
         args.pop("start", None)
         args.pop("end", None)
         args["days"] = found.days
@@ -214,6 +221,9 @@ async def answer(
         # With a screenshot, its reconciliation is the answer ("сверь этот счёт" is about the
         # picture, not a cost overview); other topics only when asked for by name.
         picked = Route((), picked.entities, picked.scores)
+    if picked.entities.month is not None and session.scope == "analytics":
+        bounds = await source_of(ctx).cost_bounds(ctx.principal)
+        picked = replace(picked, entities=month_span(picked.entities, bounds.last_day))
     plan = _plan_calls(picked, session.scope, content, lang, session, _known(session, pack), registry)
     calls = list({c.id: c for _, cs in plan for c in cs}.values())
     for call in calls:
