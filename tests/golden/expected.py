@@ -382,6 +382,20 @@ def _idle(f: Facts, kind: str) -> list[Figure]:
     return [Figure(f"{kind} count", n, "number"), Figure(f"{kind} savings", monthly, "money")]
 
 
+def _idle_top(f: Facts, kind: str) -> list[Figure]:
+    """The open recommendation of the kind with the largest saving: its resource, beside its saving."""
+    rec_type = {"rightsize": "rightsize_cpu", "stopped": "stopped_server"}[kind]
+    ((name, saving),) = f._sql(
+        "SELECT x.name, r.current_monthly - r.target_monthly FROM recommendations r JOIN resources x"
+        " ON x.id = r.resource_id WHERE r.tenant_id = %s AND r.rec_type = %s AND r.status = ANY(%s)"
+        " ORDER BY 2 DESC, r.id LIMIT 1",
+        f.tenant,
+        rec_type,
+        list(OPEN),
+    )
+    return [Figure(f"{kind}: {name}", float(saving), "money", (name,))]
+
+
 def _forecast(f: Facts, period: str) -> list[Figure]:
     first, last = (_next_month if period == "month" else _next_quarter)(f.last_day())
     return [Figure(f"forecast next {period}", f.forecast(first, last), "money")]
@@ -435,6 +449,7 @@ FACTS: dict[str, Callable[[Facts, str], list[Figure]]] = {
     "open_count": _open_count,
     "resources": _resources,
     "idle": _idle,
+    "idle_top": _idle_top,
     "forecast": _forecast,
     "inventory": _inventory,
     "rec": _rec,

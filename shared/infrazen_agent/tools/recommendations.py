@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from datetime import datetime
 from typing import Any, Literal
@@ -117,6 +118,7 @@ class TopItem(BaseModel):
     rec_type: str
     title: str
     resource_id: int
+    resource_name: str | None = Field(default=None, description="the resource's name (None if it is gone)")
     severity: str
     confidence: float
     savings_monthly: Money
@@ -156,12 +158,19 @@ async def summarize_top_recommendations(ctx: ToolContext, args: TopInput) -> tup
         best_per_resource[r.resource_id] = max(best_per_resource.get(r.resource_id, 0.0), r.savings_monthly)
         by_type[r.rec_type].append(r.savings_monthly)
     dedup = round2(sum(best_per_resource.values()))
+    shown = recs[: args.limit]
+    # Titles are the engine's Russian sentences: the names let an English answer say which resource.
+    found = await asyncio.gather(
+        *(source.resource(ctx.principal, r.resource_id) for r in shown), return_exceptions=True
+    )
+    names = [getattr(f, "name", None) if not isinstance(f, BaseException) else None for f in found]
     items = [
         TopItem(
             id=r.id,
             rec_type=r.rec_type,
             title=r.title,
             resource_id=r.resource_id,
+            resource_name=name,
             severity=r.severity,
             confidence=r.confidence,
             savings_monthly=money(r.savings_monthly, r.currency),
@@ -169,7 +178,7 @@ async def summarize_top_recommendations(ctx: ToolContext, args: TopInput) -> tup
             target_provider=r.target_provider,
             target_sku=r.target_sku,
         )
-        for r in recs[: args.limit]
+        for r, name in zip(shown, names, strict=True)
     ]
     out = TopOut(
         items=items,

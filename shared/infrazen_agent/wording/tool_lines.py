@@ -427,7 +427,11 @@ def _top(d: Data, lang: str) -> list[str]:
     for i in _items(d, "items"):
         kind = _REC_TYPES.get(str(i.get("rec_type")), (str(i.get("rec_type")),) * 2)
         # Titles are written in Russian by the recommendation engine; their savings part is shown below.
-        what = str(i.get("title")).split(": экономия")[0] if ru else f"{kind[1]} (resource {i.get('resource_id')})"
+        name = i.get("resource_name")
+        if ru:
+            what = str(i.get("title")).split(": экономия")[0]
+        else:
+            what = f"{_n(name)}: {kind[1]}" if name else f"{kind[1]} (resource {i.get('resource_id')})"
         lines.append(f"#{i.get('id')} {what} — {_money(i.get('savings_monthly'), lang)}")
     return lines
 
