@@ -141,6 +141,10 @@ async def test_aggregates_are_per_tenant(
     assert context.data["tenant_id"] == SMALL_TENANT and context.data["resources_total"] == 40
     own_ids = await _rec_ids(seeded_db, SMALL_TENANT)
     assert {i["id"] for i in top.data["items"]} <= own_ids
+    # each item names its resource, and only the tenant's own resource
+    with psycopg.connect(seeded_db) as conn:
+        names = dict(conn.execute("SELECT id, name FROM resources WHERE tenant_id = %s", (SMALL_TENANT,)).fetchall())
+    assert top.data["items"] and all(i["resource_name"] == names[i["resource_id"]] for i in top.data["items"])
     unknown = await call(runtime, "get_user_context", {}, "no-such-tenant")
     assert unknown.error and unknown.error["code"] == "not_found"
 
