@@ -328,6 +328,21 @@ def _grower(f: Facts, days: str) -> list[Figure]:
     ]
 
 
+def _named_change(f: Facts, arg: str) -> list[Figure]:
+    """A named service's or provider's spend now and in the window before ("service:kubernetes,30",
+    "provider:selectel,30"), each beside its name."""
+    dimension, fragment, days = arg.split(":")[0], *arg.split(":")[1].split(",")
+    by = 2 if dimension == "service" else 1
+    now, before = f.spend(int(days), by=by), f.spend(int(days), back=1, by=by)
+    assert isinstance(now, dict) and isinstance(before, dict)
+    keys = [k for k in now.keys() | before.keys() if fragment in k.lower()]
+    names = (fragment,) if by == 2 else _names(fragment)
+    return [
+        Figure(f"{fragment} before", sum(before.get(k, 0.0) for k in keys), "money", names),
+        Figure(f"{fragment} now", sum(now.get(k, 0.0) for k in keys), "money", names),
+    ]
+
+
 def _providers(f: Facts, days: str) -> list[Figure]:
     total = f.total(int(days))
     out = []
@@ -440,6 +455,7 @@ FACTS: dict[str, Callable[[Facts, str], list[Figure]]] = {
     "services": _services,
     "service": _service,
     "grower": _grower,
+    "named_change": _named_change,
     "providers": _providers,
     "top_provider": _top_provider,
     "provider": _provider,

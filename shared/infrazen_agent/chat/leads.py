@@ -80,18 +80,20 @@ def _movers(items: list[dict[str, Any]], lang: str, up: bool) -> str | None:
     )[:2]
     if not moved:
         return None
-    parts = [
-        message(
-            "chat.lead.change_item",
-            lang,
-            name=name_text(i.get("name")),
-            previous=money_text(i.get("previous"), lang),
-            amount=money_text(i.get("amount"), lang),
-            pct=percent_text(i.get("change_pct"), lang, signed=True),
-        )
-        for i in moved
-    ]
+    parts = [_change_item(i, lang) for i in moved]
     return message("chat.lead.change_up" if up else "chat.lead.change_down", lang, items="; ".join(parts))
+
+
+def _change_item(item: dict[str, Any], lang: str) -> str:
+    """One breakdown item's move: "compute — с 441 419,30 ₽ до 456 767,16 ₽ (+3,5 %)"."""
+    return message(
+        "chat.lead.change_item",
+        lang,
+        name=name_text(item.get("name")),
+        previous=money_text(item.get("previous"), lang),
+        amount=money_text(item.get("amount"), lang),
+        pct=percent_text(item.get("change_pct"), lang, signed=True),
+    )
 
 
 def _change(done: Done, found: Entities, lang: str) -> list[str]:
@@ -118,6 +120,11 @@ def _change(done: Done, found: Entities, lang: str) -> list[str]:
     ]
     services = _data(done, "get_service_breakdown")
     items = [i for i in (services or {}).get("items") or [] if isinstance(i, dict)]
+    # what the question names comes first: that service's or provider's own change
+    providers = [i for i in (_data(done, "get_provider_breakdown") or {}).get("items") or [] if isinstance(i, dict)]
+    named = [i for i in items if any(_matches(i, f) for f in found.service_keys().values())]
+    named += [i for i in providers if any(_matches(i, (p, PROVIDERS[p][0])) for p in found.providers)]
+    lines += [message("chat.lead.change_named", lang, item=_change_item(i, lang)) for i in named]
     grew = _amount(overview.get("total_spend")) >= _amount(overview.get("previous_total"))
     for up in (grew, not grew):
         line = _movers(items, lang, up)

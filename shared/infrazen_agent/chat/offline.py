@@ -127,18 +127,23 @@ def _plan_calls(
     available = set(registry.names())
     intents = picked.intents
     wanted = [t for i in intents for t in (i.tools or (_DEFAULT_TOOL.get(scope, ""),)) if t in available]
+    if "get_provider_breakdown" in available:
+        wanted.append("get_provider_breakdown")  # the change intent may add it (below)
     specs = spec_by_name(registry, list(dict.fromkeys(wanted))) if wanted else {}
     made: dict[str, ToolCall] = {}
     plan: list[tuple[Intent, list[ToolCall]]] = []
     for intent in intents:
         calls: list[ToolCall] = []
+        tools = intent.tools or (_DEFAULT_TOOL.get(scope, ""),)
+        if intent.name == "change" and picked.entities.providers:  # "…на Selectel": its own change
+            tools = (*tools, "get_provider_breakdown")
         if intent.name == "idle":
             if "summarize_top_recommendations" in available:
                 for rec_type in picked.entities.idle_types:
                     calls.append(_call("summarize_top_recommendations", {"rec_type": rec_type, "limit": 5}))
             plan.append((intent, calls))
             continue
-        for tool in intent.tools or (_DEFAULT_TOOL.get(scope, ""),):
+        for tool in tools:
             if tool not in available:
                 continue
             if tool in made:

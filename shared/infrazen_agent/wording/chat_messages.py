@@ -82,6 +82,7 @@ CHAT_MESSAGES: dict[str, dict[Lang, str]] = {
         "ru": "Больше всего снизились: {items}.",
         "en": "Fell the most: {items}.",
     },
+    "chat.lead.change_named": {"ru": "{item}.", "en": "{item}."},
     "chat.lead.change_item": {
         "ru": "{name} — с {previous} до {amount} ({pct})",
         "en": "{name}, from {previous} to {amount} ({pct})",
