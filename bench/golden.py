@@ -36,10 +36,9 @@ from infrazen_agent.db import migrate
 from infrazen_agent.embedded import EmbeddedPostgres, EmbeddedRedis
 from infrazen_agent.runtime import Runtime
 from tests.chat.clients import running_chat
-from tests.golden.expected import Facts
-from tests.golden.runner import SETS, load_questions, run
-from tests.imports.conftest import SAMPLE, SAMPLE_TENANT, load_sqlite, run_import
-from tests.support.data_fixtures import DEMO_END_DAY, MAIN_TENANT
+from tests.golden.runner import SETS, facts_of, load_questions, run
+from tests.imports.conftest import SAMPLE, SAMPLE_TENANT, run_import
+from tests.support.data_fixtures import DEMO_END_DAY
 
 SECRET = "bench-secret-0123456789abcdef-0123"
 
@@ -56,16 +55,12 @@ async def _prepare(settings: Settings) -> None:
 
 
 async def _mode(settings: Settings, sets: list[str]) -> dict[str, Any]:
-    focus = load_sqlite(SAMPLE)
-    facts = {
-        MAIN_TENANT: Facts(settings.database_url, MAIN_TENANT),
-        SAMPLE_TENANT: Facts(settings.database_url, SAMPLE_TENANT, focus),
-    }
+    facts = facts_of(settings.database_url)
     out: dict[str, Any] = {}
     with running_chat(settings) as chat:
         for name in sets:
             t0 = time.perf_counter()
-            report = await run(chat, facts.__getitem__, load_questions(name))
+            report = await run(chat, facts, load_questions(name))
             report["summary"]["wall_s"] = round(time.perf_counter() - t0, 2)
             out[name] = report
     return out

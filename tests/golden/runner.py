@@ -17,6 +17,7 @@ from typing import Any
 
 from infrazen_agent.wording.messages import message
 from tests.chat.clients import Chat
+from tests.imports.conftest import SAMPLE, SAMPLE_TENANT, load_sqlite
 
 from .expected import Facts, figures, recommendation_id
 from .scoring import score
@@ -26,6 +27,19 @@ HERE = Path(__file__).parent
 # afterwards and never tuned on (its first run is what docs/evaluation.md reports).
 SETS = ("questions", "questions_blind")
 SESSION_DAYS = 30  # the analytics sessions' time range (a question may name its own)
+
+
+MAIN_TENANT = "1001"  # the demo's main tenant; the FOCUS sample is imported as SAMPLE_TENANT
+
+
+def facts_of(database_url: str) -> Callable[[str], Facts]:
+    """The expected figures of the golden tenants: the demo tenant from its tables, the imported
+    sample's tenant from the CSV file itself."""
+    by_tenant = {
+        MAIN_TENANT: Facts(database_url, MAIN_TENANT),
+        SAMPLE_TENANT: Facts(database_url, SAMPLE_TENANT, load_sqlite(SAMPLE)),
+    }
+    return by_tenant.__getitem__
 
 
 def load_questions(name: str = "questions") -> list[dict[str, Any]]:

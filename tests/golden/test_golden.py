@@ -9,26 +9,18 @@ import pytest
 from infrazen_agent.config import Settings
 from infrazen_agent.runtime import Runtime
 from tests.chat.clients import running_chat
-from tests.imports.conftest import SAMPLE, SAMPLE_TENANT, load_sqlite, run_import
+from tests.imports.conftest import SAMPLE, SAMPLE_TENANT, run_import
 
 from .conftest import RESULTS
-from .expected import Facts
-from .runner import SETS, load_questions, run
-
-MAIN = "1001"
+from .runner import SETS, facts_of, load_questions, run
 
 
 @pytest.mark.parametrize("name", SETS)
 async def test_golden_questions_offline(runtime: Runtime, settings: Settings, name: str) -> None:
     assert (await run_import(runtime, SAMPLE_TENANT, SAMPLE))["status"] == "imported"
-    focus = load_sqlite(SAMPLE)
-    facts = {
-        MAIN: Facts(settings.database_url, MAIN),
-        SAMPLE_TENANT: Facts(settings.database_url, SAMPLE_TENANT, focus),
-    }
     questions = load_questions(name)
     with running_chat(settings) as chat:
-        report = await run(chat, facts.__getitem__, questions)
+        report = await run(chat, facts_of(settings.database_url), questions)
     summary = report["summary"]
     RESULTS[name] = summary
     misses = [(r["id"], r["wrong"], r["missing"]) for r in report["results"] if not r["correct"]]

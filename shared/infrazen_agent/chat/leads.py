@@ -74,10 +74,11 @@ def _amount(m: Any) -> float:
 
 def _movers(items: list[dict[str, Any]], lang: str, up: bool) -> str | None:
     """The (up to) two services that moved the most in money, the way asked, from → to."""
-    moved = sorted(
-        (i for i in items if (_amount(i.get("amount")) - _amount(i.get("previous"))) * (1 if up else -1) > 0),
-        key=lambda i: (_amount(i.get("amount")) - _amount(i.get("previous"))) * (-1 if up else 1),
-    )[:2]
+
+    def gain(i: dict[str, Any]) -> float:  # the move the way asked: positive when it went that way
+        return (_amount(i.get("amount")) - _amount(i.get("previous"))) * (1 if up else -1)
+
+    moved = sorted((i for i in items if gain(i) > 0), key=gain, reverse=True)[:2]
     if not moved:
         return None
     parts = [_change_item(i, lang) for i in moved]

@@ -120,30 +120,34 @@ def _arguments(tool: str, spec: Any, known: dict[str, Any], found: Entities) -> 
     return args
 
 
+def _intent_tools(intent: Intent, scope: str, found: Entities) -> tuple[str, ...]:
+    """The tools that answer an intent; a change "…на Selectel" also needs that provider's own."""
+    tools = intent.tools or (_DEFAULT_TOOL.get(scope, ""),)
+    if intent.name == "change" and found.providers:
+        tools = (*tools, "get_provider_breakdown")
+    return tools
+
+
 def _plan_calls(
     picked: Route, scope: str, content: str, lang: str, session: Any, known: dict[str, Any], registry: Any
 ) -> list[tuple[Intent, list[ToolCall]]]:
     """Each intent with the calls that answer it (a call two intents share is made once)."""
     available = set(registry.names())
     intents = picked.intents
-    wanted = [t for i in intents for t in (i.tools or (_DEFAULT_TOOL.get(scope, ""),)) if t in available]
-    if "get_provider_breakdown" in available:
-        wanted.append("get_provider_breakdown")  # the change intent may add it (below)
+    tools_of = {i.name: _intent_tools(i, scope, picked.entities) for i in intents}
+    wanted = [t for i in intents for t in tools_of[i.name] if t in available]
     specs = spec_by_name(registry, list(dict.fromkeys(wanted))) if wanted else {}
     made: dict[str, ToolCall] = {}
     plan: list[tuple[Intent, list[ToolCall]]] = []
     for intent in intents:
         calls: list[ToolCall] = []
-        tools = intent.tools or (_DEFAULT_TOOL.get(scope, ""),)
-        if intent.name == "change" and picked.entities.providers:  # "…на Selectel": its own change
-            tools = (*tools, "get_provider_breakdown")
         if intent.name == "idle":
             if "summarize_top_recommendations" in available:
                 for rec_type in picked.entities.idle_types:
                     calls.append(_call("summarize_top_recommendations", {"rec_type": rec_type, "limit": 5}))
             plan.append((intent, calls))
             continue
-        for tool in tools:
+        for tool in tools_of[intent.name]:
             if tool not in available:
                 continue
             if tool in made:

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from ..data.model import OPEN_STATUSES, REC_TYPES, Recommendation
+from ..data.model import OPEN_STATUSES, REC_TYPES, Recommendation, Resource
 from ..data.money import MONTHS_PER_YEAR, Money, money, round2
 from ..wording import format_amount, format_number, format_percent
 from .common import ResourceView, ToolInput, pct, provider_name, resource_view, source_of
@@ -163,7 +163,7 @@ async def summarize_top_recommendations(ctx: ToolContext, args: TopInput) -> tup
     found = await asyncio.gather(
         *(source.resource(ctx.principal, r.resource_id) for r in shown), return_exceptions=True
     )
-    names = [getattr(f, "name", None) if not isinstance(f, BaseException) else None for f in found]
+    names = [f.name if isinstance(f, Resource) else None for f in found]  # a resource gone: no name
     items = [
         TopItem(
             id=r.id,
