@@ -4,7 +4,11 @@ call (so the ideal wall time is 2 × latency). Measured for `serve --workers 1` 
 per core, each with and without the tool round (the baseline: model time only), in interleaved
 rounds in the same run. Prints JSON.
 
-    python -m bench.burst_bench [--sessions 100] [--latency 0.3] [--rounds 3]
+    python -m bench.burst_bench [--sessions 100] [--latency 0.3] [--rounds 3] [--baseline DIR]
+
+`--baseline DIR` (a checkout of another commit, e.g. `git worktree add DIR <commit>`) also runs
+that commit's service with one worker per core, interleaved with this one's, in the same run:
+the machine's speed drifts between runs, so a change is judged against its baseline of the run.
 
 - wall_s: first message sent → last terminal event received.
 - first_delta_ms: message sent → its first `delta` (after the tool round, so ≥ 2 × latency).
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import subprocess
@@ -63,11 +68,13 @@ def _machine_busy_s() -> float:
 class Service:
     """The chat function as its own process tree (`serve --workers W`)."""
 
-    def __init__(self, tmp: Path, env: dict[str, str], workers: int, log: Any):
+    def __init__(self, tmp: Path, env: dict[str, str], workers: int, log: Any, source: str | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         cmd = [sys.executable, "-m", "infrazen_agent.cli", "serve", "--components", "chat"]
         cmd += ["--port", str(self.port), "--workers", str(workers)]
+        if source:  # another checkout's library first on the path: that commit's service
+            env = {**env, "PYTHONPATH": str(Path(source).resolve() / "shared")}
         self.proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -146,6 +153,11 @@ async def burst(
         spy = subprocess.Popen([*cmd, "--subprocesses", "--nonblocking"], stdout=subprocess.DEVNULL)  # noqa: ASYNC220 - once, before the burst
         await asyncio.sleep(1.0)
     await asyncio.sleep(0.2)
+    # These clients are the harness: no collector pause of theirs in the times they stamp (the
+    # model server runs without one too; the service keeps its own collector as configured).
+    gc.collect()
+    gc.freeze()
+    gc.disable()
     cpu0 = _cpu_s(service.proc.pid)
     per0 = {p: _cpu_s(p, tree=False) for p in _tree(service.proc.pid)}
     harness0 = [_cpu_s(pid, tree=False) for pid in harness]
@@ -154,6 +166,8 @@ async def burst(
     go.set()
     await asyncio.gather(*tasks)
     wall = max(done) - t_start
+    gc.enable()
+    gc.unfreeze()
     if spy is not None:
         spy.send_signal(2)
         spy.wait(timeout=30)
@@ -190,6 +204,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.3)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="extra service settings")
+    parser.add_argument("--baseline", metavar="DIR", help="another checkout to run interleaved as the baseline")
     parser.add_argument("--profile", metavar="FILE", help="py-spy samples of the tool-round bursts (raw format)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="iza-burst-", dir="/tmp"))
@@ -239,10 +254,12 @@ def main() -> None:
             **dict(kv.split("=", 1) for kv in args.env),
         }
         llm.set_default(Reply(text=TEXT, chunk_size=16, delay_first_token_s=args.latency))
-        configs = [("workers_1", 1), ("workers_all", 0)]
+        configs: list[tuple[str, int, str | None]] = [("workers_1", 1, None), ("workers_all", 0, None)]
+        if args.baseline:
+            configs.append(("baseline/workers_all", 0, args.baseline))
         for r in range(args.rounds):
-            for label, workers in configs if r % 2 == 0 else configs[::-1]:
-                service = Service(tmp, env, workers, log)
+            for label, workers, source in configs if r % 2 == 0 else configs[::-1]:
+                service = Service(tmp, env, workers, log, source)
                 try:
                     # One unmeasured burst first: the pools of a service that has been serving
                     # (Redis and Postgres connections, the model client's sockets) are open.
@@ -291,6 +308,7 @@ def main() -> None:
         "ideal_wall_s": {"tool_round": 2 * args.latency, "no_tools": args.latency},
         "runs": summary,
         "targets": {"tool_round_wall_s": 1.0, "tool_round_first_delta_p95_ms": 800},
+        "baseline": args.baseline,
         "pass": bool(best) and max(best["wall_s"]) <= 1.0 and max(best["first_delta_p95_ms"]) <= 800,
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
         "log": str(tmp / "agent.log"),

@@ -13,7 +13,7 @@ import pytest
 
 from infrazen_agent.errors import BudgetExceeded, RateLimited
 from infrazen_agent.llm import CallMeta, LLMGateway
-from infrazen_agent.llm.budget import spend_key
+from infrazen_agent.llm.budget import spend_key, spenders_key
 from infrazen_agent.llm.ledger import spend_since
 from tests.support.llm_server import Reply, ScriptedLLMServer
 
@@ -118,3 +118,40 @@ async def test_daily_cap_trips_for_an_unpriced_model(make_gateway: MakeGateway, 
         cur = await conn.execute("SELECT cost_source, cost_usd FROM llm_calls ORDER BY id")
         rows = [(r["cost_source"], float(r["cost_usd"])) for r in await cur.fetchall()]
     assert rows == [("estimated", pytest.approx(0.006))] * 2
+
+
+async def test_a_charge_that_fails_in_redis_does_not_fail_the_answer(
+    make_gateway: MakeGateway, llm_server: ScriptedLLMServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Charging happens after the answer, off its path: a Redis error there is logged, the
+    answer stands, and the ledger row (the source the total is rebuilt from) keeps the cost."""
+    gateway = await make_gateway(tenant_daily_budget_usd=1.0)
+    now = time.time()
+    await gateway.runtime.redis.set(spend_key("tenant-a", now), "0")
+    await gateway.runtime.redis.set(spenders_key(now), "not a sorted set")  # the charge's ZADD fails
+    llm_server.script(Reply(text="fine", cost=0.002))
+    done = await gateway.complete(HELLO, meta=meta("tenant-a"))
+    assert done.content == "fine"
+    await gateway.flush()
+    assert "charging the running total failed" in caplog.text
+    day_start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    assert await spend_since(gateway.runtime.pool, "tenant-a", day_start) == pytest.approx(0.002)
+
+
+async def test_a_burst_of_calls_of_two_tenants_charges_each_total_exactly(
+    make_gateway: MakeGateway, llm_server: ScriptedLLMServer
+) -> None:
+    """Charges made while others are being written are owed, summed per tenant and written in
+    the next pipeline: nothing is lost or charged twice, and no tenant gets another's cost."""
+    gateway = await make_gateway(tenant_daily_budget_usd=100.0)
+    llm_server.default_reply = Reply(text="ok", cost=0.001)
+    for tenant in ("tenant-a", "tenant-b"):  # the totals exist (rebuilt once, from an empty ledger)
+        assert await gateway.budget.spent_today(tenant) == 0.0
+    calls = [meta("tenant-a", f"u{i}") for i in range(30)] + [meta("tenant-b", f"u{i}") for i in range(12)]
+    await asyncio.gather(*(gateway.complete(HELLO, meta=m) for m in calls))
+    assert await gateway.budget.spent_today("tenant-a") == pytest.approx(0.030)
+    assert await gateway.budget.spent_today("tenant-b") == pytest.approx(0.012)
+    await gateway.flush()
+    since = datetime.now(UTC) - timedelta(days=1)
+    assert await spend_since(gateway.runtime.pool, "tenant-a", since) == pytest.approx(0.030)
+    assert await spend_since(gateway.runtime.pool, "tenant-b", since) == pytest.approx(0.012)

@@ -211,13 +211,16 @@ class Hub:
         if raw.startswith(self._own_prefix):
             return  # our own: local subscribers already have it
         channel = message["channel"].decode()
-        _, _, records = raw.decode().partition(_SEP)
         if channel.startswith(_EVENTS):
             session_id = channel[len(_EVENTS) :]
+            if session_id not in self._subs:
+                return  # no connection of that session here: every replica sees every session's events
+            _, _, records = raw.decode().partition(_SEP)
             for record in records.split(_RS):
                 etype, turn_id, terminal, body = record.split(_SEP, 3)
                 self._dispatch(session_id, Envelope(etype, turn_id or None, body, terminal == "1"))
         elif channel.startswith(_CONTROL) and self.on_control is not None:
+            _, _, records = raw.decode().partition(_SEP)
             for body in records.split(_RS):
                 try:
                     await self.on_control(channel[len(_CONTROL) :], json.loads(body))

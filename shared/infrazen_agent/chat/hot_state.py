@@ -35,8 +35,9 @@ _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del
 # Turns run one at a time, in the order their messages arrived. A message is pushed onto the
 # session's queue; when the lock is free the queue's head is popped and the lock taken for it, in
 # the same script, so a message is never stranded behind a lock that was released meanwhile.
-# Returns {"run", head entry} | {"queued", position} | {"full"} | {"dup", turn id} (a resend of a
-# message still waiting). KEYS: lock, queue. ARGV: entry, instance, lock TTL, max, client msg id.
+# Returns {"run", head entry, pack, recent exists, recent items...} (the turn's inputs read in the
+# same script) | {"queued", position} | {"full"} | {"dup", turn id} (a resend of a message still
+# waiting). KEYS: lock, queue, pack, recent. ARGV: entry, instance, lock TTL, max, client msg id.
 _ENQUEUE = """
 local items = redis.call('lrange', KEYS[2], 0, -1)
 if ARGV[5] ~= '' then
@@ -52,7 +53,8 @@ end
 redis.call('rpush', KEYS[2], ARGV[1])
 local head = redis.call('lpop', KEYS[2])
 redis.call('set', KEYS[1], cjson.decode(head)['turn_id'] .. '@' .. ARGV[2], 'PX', ARGV[3])
-return {'run', head}
+local pack = redis.call('get', KEYS[3]) or ''
+return {'run', head, pack, redis.call('exists', KEYS[4]), unpack(redis.call('lrange', KEYS[4], 0, -1))}
 """
 # The lock passes from the value expected (the turn that ends, a stale holder, or '' for none)
 # to the queue's head, or is released when nothing waits. False: the lock is not as expected.
@@ -63,6 +65,30 @@ if current ~= ARGV[1] then return false end
 local head = redis.call('lpop', KEYS[2])
 if not head then
   if current ~= '' then redis.call('del', KEYS[1]) end
+  return ''
+end
+redis.call('set', KEYS[1], cjson.decode(head)['turn_id'] .. '@' .. ARGV[2], 'PX', ARGV[3])
+return head
+"""
+# The end of a turn (atomic, like MULTI/EXEC): the recent messages replaced (none given: dropped),
+# the session record refreshed (when given), then the lock passed on as in _NEXT (advance "1") or
+# released. KEYS: lock, queue, recent, meta. ARGV: the lock's value, instance, lock TTL, hot TTL,
+# advance, session record or "", recent messages...
+_FINISH = """
+redis.call('del', KEYS[3])
+if #ARGV > 6 then
+  redis.call('rpush', KEYS[3], unpack(ARGV, 7))
+  redis.call('expire', KEYS[3], ARGV[4])
+end
+if ARGV[6] ~= '' then redis.call('set', KEYS[4], ARGV[6], 'EX', ARGV[4]) end
+if ARGV[5] ~= '1' then
+  if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end
+  return false
+end
+if (redis.call('get', KEYS[1]) or '') ~= ARGV[1] then return false end
+local head = redis.call('lpop', KEYS[2])
+if not head then
+  redis.call('del', KEYS[1])
   return ''
 end
 redis.call('set', KEYS[1], cjson.decode(head)['turn_id'] .. '@' .. ARGV[2], 'PX', ARGV[3])
@@ -85,6 +111,9 @@ for _, raw in ipairs(redis.call('lrange', KEYS[1], 0, -1)) do
 end
 return false
 """
+
+
+_EMPTY = json.dumps({"role": "_empty"})  # Redis has no empty lists: "known empty", not "not cached"
 
 
 def _key(session_id: str, part: str) -> str:
@@ -150,29 +179,28 @@ class HotState:
         self, session_id: str, entry: dict[str, Any]
     ) -> tuple[str, Any, dict[str, Any] | None, list[dict[str, Any]] | None]:
         """Queue a message and, when no turn runs, take the lock for the queue's head; the turn's
-        inputs are read in the same round trip. (outcome, payload, pack, recent): see _ENQUEUE."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.eval(
-                _ENQUEUE,
-                2,
-                _key(session_id, "lock"),
-                _key(session_id, "queue"),
-                json.dumps(entry),
-                self.instance,
-                LOCK_TTL_MS,
-                QUEUE_MAX,
-                entry.get("client_message_id") or "",
-            )
-            _read_inputs(pipe, session_id)
-            results = await pipe.execute()
-        outcome, *rest = (_text(v) for v in results[0])
-        payload: Any = rest[0] if rest else None
+        inputs are read in the same script. (outcome, payload, pack, recent): see _ENQUEUE."""
+        results = await self.redis.eval(  # type: ignore[misc]
+            _ENQUEUE,
+            4,
+            _key(session_id, "lock"),
+            _key(session_id, "queue"),
+            _key(session_id, "pack"),
+            _key(session_id, "recent"),
+            json.dumps(entry),
+            self.instance,
+            LOCK_TTL_MS,
+            QUEUE_MAX,
+            entry.get("client_message_id") or "",
+        )
+        outcome = _text(results[0])
         if outcome == "run":
-            payload = json.loads(payload)
-        elif outcome == "queued":
+            pack, recent = _inputs_of([results[2] or None, results[3], results[4:]])
+            return outcome, json.loads(results[1]), pack, recent
+        payload: Any = _text(results[1]) if len(results) > 1 else None
+        if outcome == "queued":
             payload = int(payload)
-        pack, recent = _inputs_of(results[1:])
-        return outcome, payload, pack, recent
+        return outcome, payload, None, None
 
     async def advance(self, session_id: str, expected: str) -> dict[str, Any] | None:
         """Pass the lock from `expected` to the next waiting message (returned), or release it."""
@@ -229,32 +257,35 @@ class HotState:
         *,
         advance: bool = True,
     ) -> dict[str, Any] | None:
-        """The end of a turn in one round trip: the new recent messages and session record (or,
-        for a turn that was not stored, no cached history), then the lock passed to the next
-        waiting message (returned) or released — only if this turn still holds it."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            if messages is not None:
-                _queue_recent(pipe, session_id, messages)
-            else:  # the turn was not stored: the next one rebuilds its history from Postgres
-                pipe.delete(_key(session_id, "recent"))
-            if session is not None:
-                pipe.set(_key(session.id, "meta"), json.dumps(session.to_json()), ex=HOT_TTL_S)
-            lock, queue = _key(session_id, "lock"), _key(session_id, "queue")
-            if advance:
-                pipe.eval(_NEXT, 2, lock, queue, self._value(turn_id), self.instance, LOCK_TTL_MS)
-            else:  # shutting down: what waits is left for a live process
-                pipe.eval(_RELEASE, 1, lock, self._value(turn_id))
-            raw = (await pipe.execute())[-1]
+        """The end of a turn in one script: the new recent messages and session record (or, for
+        a turn that was not stored, no cached history), then the lock passed to the next waiting
+        message (returned) or released — only if this turn still holds it."""
+        if messages is None:  # the turn was not stored: the next one rebuilds its history from Postgres
+            recent: list[str] = []
+        else:
+            recent = [json.dumps(m, ensure_ascii=False) for m in messages[-RECENT_MESSAGES:]] or [_EMPTY]
+        raw = await self.redis.eval(  # type: ignore[misc]
+            _FINISH,
+            4,
+            _key(session_id, "lock"),
+            _key(session_id, "queue"),
+            _key(session_id, "recent"),
+            _key(session.id if session is not None else session_id, "meta"),
+            self._value(turn_id),
+            self.instance,
+            LOCK_TTL_MS,
+            HOT_TTL_S,
+            "1" if advance else "0",
+            json.dumps(session.to_json()) if session is not None else "",
+            *recent,
+        )
         return json.loads(raw) if advance and raw else None
 
 
 def _queue_recent(pipe: Any, session_id: str, messages: list[dict[str, Any]]) -> None:
     key = _key(session_id, "recent")
     pipe.delete(key)
-    if messages:
-        pipe.rpush(key, *[json.dumps(m, ensure_ascii=False) for m in messages[-RECENT_MESSAGES:]])
-    else:  # Redis has no empty lists: a marker says "known empty", not "not cached"
-        pipe.rpush(key, json.dumps({"role": "_empty"}))
+    pipe.rpush(key, *[json.dumps(m, ensure_ascii=False) for m in messages[-RECENT_MESSAGES:]] or [_EMPTY])
     pipe.expire(key, HOT_TTL_S)
 
 

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import re
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -62,7 +60,6 @@ log = logging.getLogger("infrazen_agent.chat")
 
 TURN_TIMEOUT_S = 180.0
 WATCH_EVERY_S = 1.0  # how often waiting messages check that their lock's holder is alive
-FACTS_CACHE_SIZE = 1000
 HISTORY_IN_READY = 50
 _IMAGE_REF = re.compile(r"\[image:(up_[A-Za-z0-9_-]{16,64})\]")
 # A turn whose process died mid-way (its stored error, and the event every connection gets).
@@ -121,7 +118,6 @@ class ChatService:
         self.hot = HotState(runtime.redis)
         self.hub = Hub(runtime.redis, on_control=self._on_control)
         self._running: dict[str, _Running] = {}
-        self._facts_cache: OrderedDict[str, list[Fact]] = OrderedDict()
         self._heartbeat: asyncio.Task[None] | None = None
         self._holding: set[str] = set()  # turn ids whose session lock this process holds
         self._watching: dict[str, asyncio.Task[None]] = {}  # sessions with messages waiting here
@@ -208,10 +204,6 @@ class ChatService:
         await self.hot.put_pack(stored.id, pack)
         if stored.id == session.id:
             await self.hot.put_recent(stored.id, [])
-        try:  # collected now rather than at the end of the first answer; that turn retries a failure
-            self._pack_facts(stored.id, pack)
-        except Exception:
-            log.exception("collecting the pack's facts failed", extra={"session_id": stored.id})
         return stored, pack
 
     async def load_session(self, principal: Principal, session_id: str) -> ChatSession:
@@ -636,7 +628,7 @@ class ChatService:
             # Only an answer with numbers needs the pack's facts; collected after the stream,
             # so they never delay the first token.
             try:
-                facts.extend(self._pack_facts(session.id, pack))
+                facts.extend(self._pack_facts(pack))
             except Exception:  # grounding without them flags more numbers; the answer is still stored
                 log.exception("collecting the pack's facts failed", extra={"turn_id": turn_id})
         checked = await self._check(principal, session, turn_id, content, state, mode, status, facts, pack, request_id)
@@ -905,18 +897,12 @@ class ChatService:
         await self.hot.put_session(extended)
         return extended
 
-    def _pack_facts(self, session_id: str, pack: dict[str, Any]) -> list[Fact]:
-        """The typed facts of the tool outputs the pack was built from, read once per pack version."""
-        key = f"{session_id}:{hash(json.dumps(pack.get('_facts'), default=str))}"
-        found = self._facts_cache.get(key)
-        if found is None:
-            found = [Fact.from_list(row) for row in pack.get("_facts") or ()]
-            self._facts_cache[key] = found
-            if len(self._facts_cache) > FACTS_CACHE_SIZE:
-                self._facts_cache.popitem(last=False)
-        else:
-            self._facts_cache.move_to_end(key)
-        return found
+    @staticmethod
+    def _pack_facts(pack: dict[str, Any]) -> list[Fact]:
+        """The typed facts of the tool outputs the pack was built from. Rebuilt per answer (about
+        a hundred small objects, tens of microseconds) rather than cached per session: a cache of
+        them for every open session is what made the collector's full passes long under load."""
+        return [Fact.from_list(row) for row in pack.get("_facts") or ()]
 
     async def _keep_lock(self, session_id: str, turn_id: str) -> None:
         while True:

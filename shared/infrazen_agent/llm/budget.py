@@ -13,6 +13,7 @@ the cap by the cost of its calls in flight; the next call is refused.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from datetime import UTC, datetime
@@ -24,6 +25,8 @@ from ..db import Pool
 from ..errors import BudgetExceeded, RateLimited
 from .ledger import spend_since
 from .types import CallMeta
+
+log = logging.getLogger("infrazen_agent.llm.budget")
 
 _DAY_TTL_S = 2 * 24 * 3600
 # Increase the running total only if it exists: a missing key is rebuilt from the ledger instead
@@ -39,6 +42,19 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
 end
 return false
 """
+
+# The admission of one model call: its turn joins the user's turns of this minute, and the
+# tenant's running total is read ("" when there is none yet). KEYS: rate set, total. ARGV: member.
+_ADMIT = """
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], 120)
+return {redis.call('SCARD', KEYS[1]), redis.call('GET', KEYS[2]) or ''}
+"""
+
+
+def _resolve(future: asyncio.Future[None] | None) -> None:
+    if future is not None and not future.done():
+        future.set_result(None)
 
 
 def _day(now: float) -> str:
@@ -66,19 +82,21 @@ class Budget:
         self.requests_per_minute = requests_per_minute  # <= 0: no limit
         self._add = redis.register_script(_ADD_IF_EXISTS)
         self._rebuilding: dict[str, asyncio.Future[float]] = {}
+        self._owed: dict[str, float] = {}  # tenant -> cost charged but not yet in Redis
+        self._charger: asyncio.Task[None] | None = None
+        self._current: asyncio.Future[None] | None = None  # the charges being written
+        self._next: asyncio.Future[None] | None = None  # the charges owed after those
 
     def queue_admit(self, pipe: Any, meta: CallMeta, now: float) -> int:
-        """Adds the admission commands to a pipeline; returns how many results they produce."""
-        rate_key = _rate_key(meta, now)
-        pipe.sadd(rate_key, meta.turn_id or meta.request_id or uuid.uuid4().hex)
-        pipe.expire(rate_key, 120)
-        pipe.scard(rate_key)
-        pipe.get(spend_key(meta.tenant_id, now))
-        return 4
+        """Adds the admission to a pipeline (one command); returns how many results it produces."""
+        member = meta.turn_id or meta.request_id or uuid.uuid4().hex
+        pipe.eval(_ADMIT, 2, _rate_key(meta, now), spend_key(meta.tenant_id, now), member)
+        return 1
 
     async def check(self, results: list[Any], meta: CallMeta, now: float) -> None:
         """Raises RateLimited / BudgetExceeded from the pipeline results of `queue_admit`."""
-        _, _, requests, spent = results
+        requests, spent = results[0]
+        spent = spent or None  # "": no running total yet
         if 0 < self.requests_per_minute < int(requests):
             retry_after = max(1, int(60 - now % 60))
             raise RateLimited(
@@ -124,7 +142,48 @@ class Budget:
             keys = [spend_key(tenant_id, when), spenders_key(when)]
             await self._add(keys=keys, args=[repr(cost_usd), tenant_id, _DAY_TTL_S])
 
+    def charge(self, tenant_id: str, cost_usd: float) -> None:
+        """Adds a call's cost to the running total in the background: the answer goes on (its
+        tool round, its next step) without waiting for Redis, and the charges of a burst share
+        one pipeline. Every admission and read of the total in this process first waits for the
+        charges made before it (`settle`)."""
+        if cost_usd <= 0:
+            return
+        self._owed[tenant_id] = self._owed.get(tenant_id, 0.0) + cost_usd
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+        if self._charger is None or self._charger.done():
+            self._charger = asyncio.ensure_future(self._charge_owed())
+
+    async def _charge_owed(self) -> None:
+        try:
+            while self._owed:
+                owed, self._owed = self._owed, {}
+                self._current, self._next = self._next, None
+                try:
+                    now = time.time()
+                    async with self.redis.pipeline(transaction=False) as pipe:
+                        for tenant_id, cost in owed.items():
+                            keys = [spend_key(tenant_id, now), spenders_key(now)]
+                            await self._add(keys=keys, args=[repr(cost), tenant_id, _DAY_TTL_S], client=pipe)
+                        await pipe.execute()
+                except Exception as exc:  # noqa: BLE001 - the ledger rows keep the costs; answers go on
+                    log.warning("charging the running total failed", extra={"error": type(exc).__name__})
+                finally:
+                    _resolve(self._current)
+                    self._current = None
+        finally:  # cancelled (shutdown): nobody waits for charges that will not be written
+            _resolve(self._next)
+            self._next = None
+
+    async def settle(self) -> None:
+        """Waits for the charges made so far (admissions, reads of the total, shutdown)."""
+        waiting = self._next or self._current
+        if waiting is not None:
+            await asyncio.shield(waiting)
+
     async def spent_today(self, tenant_id: str) -> float:
+        await self.settle()
         now = time.time()
         value = await self.redis.get(spend_key(tenant_id, now))
         return float(value) if value is not None else await self._rebuild(tenant_id, now)

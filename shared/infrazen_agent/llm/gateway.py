@@ -284,6 +284,7 @@ class LLMGateway:
         chain = self.vision_chain if vision else self.text_chain
         if not chain:
             raise LLMUnavailable("no vision model is configured")
+        await self.budget.settle()  # this process's charges so far are in the total it reads
         now = time.time()
         pipe = self.runtime.redis.pipeline(transaction=False)
         n = self.budget.queue_admit(pipe, meta, now)
@@ -377,11 +378,11 @@ class LLMGateway:
             default_price=(self.settings.llm_default_price_per_mtok_in, self.settings.llm_default_price_per_mtok_out),
         )
 
-    async def _record(
+    def _record(
         self, call: _Call, model: str, outcome: str, usage: Usage = _NO_COST, *, error: str | None = None
     ) -> None:
-        """Charges the tenant's running total now (the next call's budget check must see it) and
-        writes the ledger row in the background, off the answer's critical path."""
+        """Charges the tenant's running total and writes the ledger row, both in the background,
+        off the answer's critical path (the next admission in this process waits for the charge)."""
         call.recorded = True
         entry = LedgerEntry(
             meta=call.meta,
@@ -397,8 +398,7 @@ class LLMGateway:
             models_tried=list(call.models_tried),
             error=error,
         )
-        if usage.cost_usd:
-            await self.budget.add_spend(call.meta.tenant_id, usage.cost_usd)
+        self.budget.charge(call.meta.tenant_id, usage.cost_usd)
         self._ledger().add(entry)
 
     def _ledger(self) -> LedgerWriter:
@@ -407,7 +407,8 @@ class LLMGateway:
         return self._writer
 
     async def flush(self) -> None:
-        """Waits for pending ledger writes (tests, shutdown)."""
+        """Waits for pending charges and ledger writes (tests, shutdown)."""
+        await self.budget.settle()
         if self._writer is not None:
             await self._writer.flush()
 
@@ -490,7 +491,7 @@ class LLMGateway:
                         continue
                     break
                 return await self._finish_complete(call, model, response)
-        await self._record(call, call.models_tried[-1], "unavailable", error=call.last_error)
+        self._record(call, call.models_tried[-1], "unavailable", error=call.last_error)
         raise LLMUnavailable(f"no model answered (last error: {call.last_error})")
 
     def _structured(self, model: str) -> bool:
@@ -515,7 +516,7 @@ class LLMGateway:
         hidden = getattr(response, "_hidden_params", None)
         content = field_of(message, "content") or ""
         usage = self._usage(model, field_of(response, "usage"), hidden, call, len(content))
-        await self._record(call, model, "ok", usage, error=call.last_error)
+        self._record(call, model, "ok", usage, error=call.last_error)
         return Done(
             content=content,
             usage=usage,
@@ -608,7 +609,7 @@ class LLMGateway:
                     except _AttemptFailed as failure:
                         if call.delivered:
                             call.last_error = f"{model}: {failure.kind}: {failure.message}"
-                            await self._record(call, model, "stream_error", error=call.last_error)
+                            self._record(call, model, "stream_error", error=call.last_error)
                             raise LLMStreamError(
                                 "the model's answer was cut off mid-way; it is incomplete and was not kept",
                                 details={"model": model, "reason": failure.kind},
@@ -619,17 +620,17 @@ class LLMGateway:
                     async for event in self._finish_stream(call, model, result):
                         yield event
                     return
-            await self._record(call, model, "unavailable", error=call.last_error)
+            self._record(call, model, "unavailable", error=call.last_error)
             raise LLMUnavailable(f"no model answered (last error: {call.last_error})")
         except (GeneratorExit, asyncio.CancelledError):
             # The caller stopped reading or was cancelled (user cancel, disconnect): the attempt
-            # still cost tokens. Recording a zero-cost row does not await, so it is safe here.
+            # still cost tokens. Recording never awaits, so it is safe here.
             if not call.recorded:
-                await self._record(call, model, "cancelled", error="caller stopped reading")
+                self._record(call, model, "cancelled", error="caller stopped reading")
             raise
         except Exception as exc:
             if not call.recorded:
-                await self._record(call, model, "error", error=f"{type(exc).__name__}: {exc}"[:300])
+                self._record(call, model, "error", error=f"{type(exc).__name__}: {exc}"[:300])
             raise
 
     async def _stream_attempt(
@@ -701,7 +702,7 @@ class LLMGateway:
     async def _finish_stream(self, call: _Call, model: str, result: _StreamResult) -> AsyncIterator[StreamEvent]:
         ready, invalid = result.tools.finish()
         usage = self._usage(model, result.usage, None, call, sum(map(len, result.text)))
-        await self._record(call, model, "ok", usage, error=call.last_error)
+        self._record(call, model, "ok", usage, error=call.last_error)
         for bad in invalid:
             yield bad
         if ready:
