@@ -121,7 +121,9 @@ class Runtime:
             self._pg = None
 
     async def _close(self, *, embedded: bool = True) -> None:
-        for name, svc in list(self.services.items()):
+        # The last made first: a service closes before those it uses (the chat's running turns
+        # end before the model gateway writes its last charges and ledger rows).
+        for name, svc in reversed(list(self.services.items())):
             aclose = getattr(svc, "aclose", None)
             if aclose is not None:
                 try:

@@ -15,6 +15,7 @@ from infrazen_agent.errors import BudgetExceeded, RateLimited
 from infrazen_agent.llm import CallMeta, LLMGateway
 from infrazen_agent.llm.budget import spend_key, spenders_key
 from infrazen_agent.llm.ledger import spend_since
+from infrazen_agent.llm.types import TextDelta
 from tests.support.llm_server import Reply, ScriptedLLMServer
 
 MakeGateway = Callable[..., Awaitable[LLMGateway]]
@@ -155,3 +156,49 @@ async def test_a_burst_of_calls_of_two_tenants_charges_each_total_exactly(
     since = datetime.now(UTC) - timedelta(days=1)
     assert await spend_since(gateway.runtime.pool, "tenant-a", since) == pytest.approx(0.030)
     assert await spend_since(gateway.runtime.pool, "tenant-b", since) == pytest.approx(0.012)
+
+
+async def test_a_calls_ledger_row_is_written_only_after_its_charge(
+    make_gateway: MakeGateway, llm_server: ScriptedLLMServer
+) -> None:
+    """Otherwise a total rebuilt from the ledger between the two (a new day, a Redis restart, on
+    another replica) would hold the call, and its charge would land on top: counted twice. Redis
+    is paused (CLIENT PAUSE) while the answer finishes, so the charge waits; the row must too."""
+    import redis.asyncio as aioredis
+
+    gateway = await make_gateway(tenant_daily_budget_usd=1.0)
+    assert await gateway.budget.spent_today("tenant-a") == 0.0  # the running total exists
+    llm_server.script(Reply(text="later", cost=0.003, delay_first_token_s=0.3))
+    since = datetime.now(UTC) - timedelta(days=1)
+    other = aioredis.Redis.from_url(gateway.settings.redis_url)
+    try:
+        stream = asyncio.ensure_future(_drain(gateway.stream(HELLO, meta=meta("tenant-a"))))
+        deadline = time.monotonic() + 5
+        while not llm_server.requests and time.monotonic() < deadline:  # admitted, answer pending
+            await asyncio.sleep(0.01)
+        await other.execute_command("CLIENT", "PAUSE", "700", "WRITE")
+        assert await stream == "later"  # the answer does not wait for its charge
+        await asyncio.sleep(0.2)
+        assert await spend_since(gateway.runtime.pool, "tenant-a", since) == 0.0  # the row waits too
+    finally:
+        await other.aclose()
+    await gateway.flush()
+    assert await spend_since(gateway.runtime.pool, "tenant-a", since) == pytest.approx(0.003)
+    assert await gateway.budget.spent_today("tenant-a") == pytest.approx(0.003)
+
+
+async def _drain(events: Any) -> str:
+    return "".join([e.text async for e in events if isinstance(e, TextDelta)])
+
+
+async def test_a_one_shot_answer_returns_with_its_cost_in_the_running_total(
+    make_gateway: MakeGateway, llm_server: ScriptedLLMServer
+) -> None:
+    """`complete` (texts, one request each) waits for its charge: a serverless process may be
+    frozen right after the response. Read straight from Redis, not through `spent_today`."""
+    gateway = await make_gateway(tenant_daily_budget_usd=1.0)
+    assert await gateway.budget.spent_today("tenant-a") == 0.0
+    llm_server.script(Reply(text="x", cost=0.004))
+    await gateway.complete(HELLO, meta=meta("tenant-a"))
+    raw = await gateway.runtime.redis.get(spend_key("tenant-a", time.time()))
+    assert raw is not None and float(raw) == pytest.approx(0.004)

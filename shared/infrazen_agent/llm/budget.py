@@ -86,6 +86,7 @@ class Budget:
         self._charger: asyncio.Task[None] | None = None
         self._current: asyncio.Future[None] | None = None  # the charges being written
         self._next: asyncio.Future[None] | None = None  # the charges owed after those
+        self._writing: set[str] = set()  # the tenants of the charges being written
 
     def queue_admit(self, pipe: Any, meta: CallMeta, now: float) -> int:
         """Adds the admission to a pipeline (one command); returns how many results it produces."""
@@ -160,30 +161,34 @@ class Budget:
             while self._owed:
                 owed, self._owed = self._owed, {}
                 self._current, self._next = self._next, None
+                self._writing = set(owed)
                 try:
                     now = time.time()
                     async with self.redis.pipeline(transaction=False) as pipe:
-                        for tenant_id, cost in owed.items():
-                            keys = [spend_key(tenant_id, now), spenders_key(now)]
-                            await self._add(keys=keys, args=[repr(cost), tenant_id, _DAY_TTL_S], client=pipe)
+                        for tenant_id, cost in owed.items():  # EVAL: no SCRIPT EXISTS round trip first
+                            keys = (spend_key(tenant_id, now), spenders_key(now))
+                            pipe.eval(_ADD_IF_EXISTS, 2, *keys, repr(cost), tenant_id, _DAY_TTL_S)
                         await pipe.execute()
                 except Exception as exc:  # noqa: BLE001 - the ledger rows keep the costs; answers go on
                     log.warning("charging the running total failed", extra={"error": type(exc).__name__})
                 finally:
                     _resolve(self._current)
-                    self._current = None
+                    self._current, self._writing = None, set()
         finally:  # cancelled (shutdown): nobody waits for charges that will not be written
             _resolve(self._next)
             self._next = None
 
-    async def settle(self) -> None:
-        """Waits for the charges made so far (admissions, reads of the total, shutdown)."""
-        waiting = self._next or self._current
+    async def settle(self, tenant_id: str | None = None) -> None:
+        """Waits for the charges made so far (the tenant's, or everyone's: shutdown, the ledger)."""
+        if tenant_id is None or tenant_id in self._owed:
+            waiting = self._next or self._current
+        else:
+            waiting = self._current if tenant_id in self._writing else None
         if waiting is not None:
             await asyncio.shield(waiting)
 
     async def spent_today(self, tenant_id: str) -> float:
-        await self.settle()
+        await self.settle(tenant_id)
         now = time.time()
         value = await self.redis.get(spend_key(tenant_id, now))
         return float(value) if value is not None else await self._rebuild(tenant_id, now)

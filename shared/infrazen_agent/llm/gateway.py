@@ -284,7 +284,7 @@ class LLMGateway:
         chain = self.vision_chain if vision else self.text_chain
         if not chain:
             raise LLMUnavailable("no vision model is configured")
-        await self.budget.settle()  # this process's charges so far are in the total it reads
+        await self.budget.settle(meta.tenant_id)  # this process's charges so far are in the total it reads
         now = time.time()
         pipe = self.runtime.redis.pipeline(transaction=False)
         n = self.budget.queue_admit(pipe, meta, now)
@@ -403,7 +403,9 @@ class LLMGateway:
 
     def _ledger(self) -> LedgerWriter:
         if self._writer is None:
-            self._writer = LedgerWriter(self.runtime.pool)
+            # A row is written only after its call's charge: a total rebuilt from the ledger in
+            # between (a new day, a Redis restart) must not count that call a second time.
+            self._writer = LedgerWriter(self.runtime.pool, before_write=self.budget.settle)
         return self._writer
 
     async def flush(self) -> None:
@@ -436,18 +438,8 @@ class LLMGateway:
     ) -> Done:
         """One answer, with personal data replaced before the model sees it and put back after."""
         red = self._redactor(meta)
-        if red is None:
-            return await self._complete(
-                messages,
-                meta=meta,
-                tools=tools,
-                images=images,
-                max_tokens=max_tokens,
-                temperature=temperature,
-                response_format=response_format,
-            )
         done = await self._complete(
-            red.messages(messages),
+            red.messages(messages) if red is not None else messages,
             meta=meta,
             tools=tools,
             images=images,
@@ -455,6 +447,11 @@ class LLMGateway:
             temperature=temperature,
             response_format=response_format,
         )
+        # A one-shot answer goes back once its cost is in the running total: a serverless process
+        # may be frozen right after the response, with a background charge still waiting.
+        await self.budget.settle(meta.tenant_id)
+        if red is None:
+            return done
         return replace(
             done,
             content=red.restore(done.content),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -97,8 +98,9 @@ def _row(entry: LedgerEntry) -> tuple[object, ...]:
 class LedgerWriter:
     """Writes ledger rows in order, in batches, retrying while Postgres is away."""
 
-    def __init__(self, pool: Pool):
+    def __init__(self, pool: Pool, *, before_write: Callable[[], Awaitable[None]] | None = None):
         self.pool = pool
+        self.before_write = before_write  # awaited before each batch (the calls' charges)
         self._waiting: list[LedgerEntry] = []
         self._task: asyncio.Task[None] | None = None
         self.dropped = 0
@@ -119,6 +121,8 @@ class LedgerWriter:
         while self._waiting:
             batch = self._waiting[:BATCH_ROWS]
             try:
+                if self.before_write is not None:
+                    await self.before_write()
                 async with self.pool.connection(timeout=WRITE_WAIT_S) as conn, conn.cursor() as cur:
                     await cur.executemany(_INSERT, [_row(e) for e in batch])
             except Exception as exc:
