@@ -71,29 +71,22 @@ redis.call('set', KEYS[1], cjson.decode(head)['turn_id'] .. '@' .. ARGV[2], 'PX'
 return head
 """
 # The end of a turn (atomic, like MULTI/EXEC): the recent messages replaced (none given: dropped),
-# the session record refreshed (when given), then the lock passed on as in _NEXT (advance "1") or
-# released. KEYS: lock, queue, recent, meta. ARGV: the lock's value, instance, lock TTL, hot TTL,
-# advance, session record or "", recent messages...
-_FINISH = """
+# the session record refreshed (when given), then the lock released (advance "0") or passed on by
+# _NEXT itself. KEYS: lock, queue, recent, meta. ARGV: the lock's value, instance, lock TTL, hot
+# TTL, advance, session record or "", recent messages...
+_FINISH = (
+    """
 redis.call('del', KEYS[3])
 if #ARGV > 6 then
   redis.call('rpush', KEYS[3], unpack(ARGV, 7))
   redis.call('expire', KEYS[3], ARGV[4])
 end
 if ARGV[6] ~= '' then redis.call('set', KEYS[4], ARGV[6], 'EX', ARGV[4]) end
-if ARGV[5] ~= '1' then
-  if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end
-  return false
-end
-if (redis.call('get', KEYS[1]) or '') ~= ARGV[1] then return false end
-local head = redis.call('lpop', KEYS[2])
-if not head then
-  redis.call('del', KEYS[1])
-  return ''
-end
-redis.call('set', KEYS[1], cjson.decode(head)['turn_id'] .. '@' .. ARGV[2], 'PX', ARGV[3])
-return head
-"""
+if ARGV[5] ~= '1' then """
+    + _RELEASE
+    + " end"
+    + _NEXT
+)
 # A waiting message this process was given but will not run (it is shutting down): back to the
 # head of the queue, its lock freed. KEYS: lock, queue. ARGV: the lock's value, the entry.
 _GIVE_BACK = """
