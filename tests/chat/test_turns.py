@@ -8,13 +8,16 @@ import asyncio
 import base64
 import io
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import redis as redis_sync
 from PIL import Image
 
 from infrazen_agent.auth import Principal
+from infrazen_agent.llm.budget import spend_key
 from infrazen_agent.runtime import Runtime
 from infrazen_agent.tools import ToolContext, ToolResult, get_registry
 from tests.support.llm_server import Reply, ScriptedLLMServer, ScriptedToolCall
@@ -120,6 +123,48 @@ async def test_two_step_tool_chain_answers_with_the_real_numbers(
         "get_recommendation@v1",
         "list_top_alternatives@v1",
     ]
+
+
+async def test_a_turn_is_admitted_once_and_its_tool_audit_lands_with_its_answer(
+    online_chat: Chat, llm_server: ScriptedLLMServer
+) -> None:
+    """The steps of a turn follow its first call's admission: a budget spent while its tool
+    runs does not cut the answer off half-way (the next turn is refused). The tool call's audit
+    row is not written between the model calls but with the answer, before the final event."""
+    answer = "Это сервер из рекомендации."
+    rec = top_recommendation(online_chat.settings)
+    call = ScriptedToolCall("get_resource", json.dumps({"resource_id": rec["resource_id"]}))
+    llm_server.script(
+        Reply(tool_calls=[call], delay_first_token_s=0.5),
+        Reply(text=answer, delay_first_token_s=0.5),
+    )
+    started = await online_chat.start({"scope": "recommendation", "recommendation_id": rec["id"]})
+    sql = "SELECT tool, tenant_id FROM tool_calls WHERE turn_id = %s"
+    async with online_chat.ws(started["session_id"]) as ws:
+        await ws.send({"type": "message", "content": "Что это за сервер?"})
+        events = [await ws.recv()]
+        assert events[0]["type"] == "turn_started"
+        turn_id = events[0]["turn_id"]
+        while not llm_server.requests:  # the first model call admitted and under way
+            await asyncio.sleep(0.01)
+        # ... and the day's budget is spent now.
+        with redis_sync.Redis.from_url(online_chat.settings.redis_url) as r:
+            r.set(spend_key("1001", time.time()), online_chat.settings.tenant_daily_budget_usd + 1)
+        while events[-1]["type"] not in ("tool_result", "error", "message"):  # a failed turn ends the wait
+            events.append(await ws.recv())
+        # The second model call is under way: the tool ran, its audit row is not written yet.
+        assert query(online_chat.settings, sql, turn_id) == []
+        events += await ws.turn()
+        final = events[-1]
+        assert (final["type"], final["status"], final["content"]) == (
+            "message",
+            "complete",
+            "Это сервер из рекомендации.",
+        )
+        assert query(online_chat.settings, sql, turn_id) == [{"tool": "get_resource", "tenant_id": "1001"}]
+        refused = await ws.ask("А сколько он стоит?")
+    assert refused[-1]["type"] == "error" and refused[-1]["code"] == "budget_exceeded"
+    assert len(llm_server.requests) == 2  # the refused turn never reached the model
 
 
 async def test_parallel_tool_calls_run_together(online_chat: Chat, llm_server: ScriptedLLMServer) -> None:

@@ -256,6 +256,26 @@ async def test_deferred_audit_rows_are_written_by_flush(
     ]
 
 
+async def test_held_audit_rows_wait_for_flush_and_keep_their_order(
+    registry: ToolRegistry, runtime: Runtime, settings: Settings
+) -> None:
+    audits = AuditWrites(held=True)
+    held = ctx(runtime, audits=audits, request_id="req-held")
+    await registry.call_many([("echo", {"n": 1}), ("broken", {})], held)
+    await registry.call("echo", {"n": 2}, held)
+    await asyncio.sleep(0.05)
+    assert await audit_rows(settings) == []  # nothing written between the batches
+    await audits.flush()
+    rows = await audit_rows(settings)
+    assert [(r["tool"], r["outcome"], r["request_id"]) for r in rows] == [
+        ("echo", "ok", "req-held"),
+        ("broken", "error", "req-held"),
+        ("echo", "ok", "req-held"),
+    ]
+    await audits.flush()  # a second flush writes nothing twice
+    assert len(await audit_rows(settings)) == 3
+
+
 async def test_shared_read_survives_a_cancelled_reader_and_runs_once() -> None:
     reads = SharedReads()
     started = 0

@@ -44,9 +44,11 @@ from ..guard.admission import admit_message
 from ..guard.pii import Redactor
 from ..guard.rate import admit_request
 from ..llm import CallMeta, get_gateway, image_part, user_message
+from ..llm.types import Admission
 from ..metrics import CACHE_LOOKUPS, CHAT_TURN_LATENCY, CHAT_TURNS
 from ..runtime import Runtime
 from ..screenshots.turn import read_screenshots, screenshot_messages
+from ..tools.registry import AuditWrites
 from ..uploads import claim_upload
 from . import offline
 from .fanout import Hub
@@ -575,6 +577,7 @@ class ChatService:
         # The user's own numbers are not facts about their data: only the tools' are.
         facts: list[Fact] = []
         recent: list[dict[str, Any]] = []
+        audits = AuditWrites(held=True)  # the tool calls' rows, written with the answer
 
         async def work() -> str:
             nonlocal recent, pack
@@ -584,7 +587,7 @@ class ChatService:
                 if pack is None:
                     pack = await self._build_pack(principal, session, request_id)
                 return await self._answer(
-                    principal, session, turn_id, content, images, pack, recent, state, emit, request_id
+                    principal, session, turn_id, content, images, pack, recent, state, emit, request_id, audits
                 )
 
         running = self._running.get(session.id)
@@ -633,8 +636,9 @@ class ChatService:
                 log.exception("collecting the pack's facts failed", extra={"turn_id": turn_id})
         checked = await self._check(principal, session, turn_id, content, state, mode, status, facts, pack, request_id)
         status = await self._finish(
-            session, turn_id, content, client_message_id, state, mode, status, error, checked, recent, emit
+            session, turn_id, content, client_message_id, state, mode, status, error, checked, recent, emit, audits
         )
+        await audits.flush()  # already written with the answer; here for a turn that never stored one
         elapsed = time.perf_counter() - started_at
         CHAT_TURNS.labels(session.scope, mode, status).inc()
         CHAT_TURN_LATENCY.labels(session.scope).observe(elapsed)
@@ -703,6 +707,7 @@ class ChatService:
         state: TurnState,
         emit: Any,
         request_id: str | None,
+        audits: AuditWrites,
     ) -> str:
         from ..tools import ToolContext, get_registry
 
@@ -716,6 +721,7 @@ class ChatService:
             turn_id=turn_id,
             allowed_tools=frozenset(allowed),
             admitted=True,  # the turn was admitted as one message (admit_message)
+            audits=audits,
         )
         language = detect_language(content)
         gateway = get_gateway(self.runtime)
@@ -772,6 +778,7 @@ class ChatService:
         checked: Checked,
         recent: list[dict[str, Any]],
         emit: Any,
+        audits: AuditWrites,
     ) -> str:
         """Stores the answer and ends the turn; returns its final status (failed when storing it
         failed before the user was told it was final)."""
@@ -809,6 +816,9 @@ class ChatService:
                 emit(final)
 
         async def store() -> None:
+            # The turn's tool audit rows go in alongside (they never raise): both are in their
+            # tables before the final event.
+            flushed = asyncio.ensure_future(audits.flush())
             await self.transcripts.add_assistant_message(
                 session,
                 message_id=message_id,
@@ -823,6 +833,7 @@ class ChatService:
                 error=error,
                 expires_at=extended.expires_at,
             )
+            await flushed
 
         try:
             await self._store_durably(session.id, turn_id, store, announce)
@@ -944,6 +955,7 @@ def _meta(principal: Principal, session: ChatSession, turn_id: str, request_id: 
         turn_id=turn_id,
         request_id=request_id,
         redactor=Redactor(),
+        admission=Admission(),  # the agent loop's steps follow its first call's admission
     )
 
 

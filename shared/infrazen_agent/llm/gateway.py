@@ -284,6 +284,10 @@ class LLMGateway:
         chain = self.vision_chain if vision else self.text_chain
         if not chain:
             raise LLMUnavailable("no vision model is configured")
+        if meta.admission is not None and meta.admission.admitted:
+            following = [m for m in chain if not self.cooldowns.cooling(m)]
+            if following:
+                return following
         await self.budget.settle(meta.tenant_id)  # this process's charges so far are in the total it reads
         now = time.time()
         pipe = self.runtime.redis.pipeline(transaction=False)
@@ -298,6 +302,8 @@ class LLMGateway:
                 "every model is failing and cooling down; the assistant runs offline "
                 f"for up to {self.settings.llm_cooldown_s:g} s"
             )
+        if meta.admission is not None:
+            meta.admission.admitted = True
         return usable
 
     def _params(

@@ -20,6 +20,19 @@ class CallMeta:
     request_id: str | None = None
     # The turn's placeholders for personal data (guard/pii.py): one per turn, shared by its calls.
     redactor: Any = field(default=None, compare=False, repr=False)
+    # Shared by the steps of one agent loop: admitted once (see Admission).
+    admission: Admission | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class Admission:
+    """The admission of one agent loop's model calls (a chat turn's steps). Its first call is
+    admitted as every call is (rate, budget, cooldowns: one Redis round trip); its later steps
+    follow on it and only skip models this process knows are cooling down. The turn counted once
+    against the rate limit already, and a step between tool calls is not the place to stop an
+    answer for the budget: the next turn, or this turn's re-ask (its own admission), is."""
+
+    admitted: bool = False
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -46,7 +46,7 @@ class ToolContext:
     # injected into tenant data, say) is refused and audited. None: every tool (the tool API).
     allowed_tools: frozenset[str] | None = None
     # Set by a caller that awaits `AuditWrites.flush()` before it answers: audit rows are then
-    # written while it goes on (e.g. during the model call) instead of before each batch returns.
+    # written while it goes on (or, held, at its flush) instead of before each batch returns.
     audits: AuditWrites | None = None
     # Point reads shared by the calls of one batch; set by `call_many` only, fresh per batch.
     reads: SharedReads | None = None
@@ -56,16 +56,31 @@ class ToolContext:
 
 
 class AuditWrites:
-    """A request's audit writes in flight. `flush` waits for all of them (they never raise), so
-    every row is in the table before the request answers; a cancelled request does not cancel them."""
+    """A request's audit writes. `flush` waits for all of them (they never raise), so every row
+    is in the table before the request answers; a cancelled request does not cancel them.
 
-    def __init__(self) -> None:
+    By default each batch's rows are written at once, while the caller goes on (e.g. during the
+    model call). `held=True` keeps them until `flush`, which writes all of them in one INSERT:
+    a chat turn writes its tool rounds' rows together with its answer, not between its model
+    calls, where every turn of a burst is waiting for its next token."""
+
+    def __init__(self, *, held: bool = False) -> None:
+        self.held = held
         self._writes: set[asyncio.Task[None]] = set()
+        self._rows: list[tuple[_Pending, ToolResult]] = []
+        self._ctx: ToolContext | None = None
 
-    def start(self, write: Coroutine[Any, Any, None]) -> None:
-        self._writes.add(asyncio.ensure_future(write))
+    def add(self, pending: Sequence[_Pending], results: Sequence[ToolResult], ctx: ToolContext) -> None:
+        if not self.held:
+            self._writes.add(asyncio.ensure_future(_audit(pending, results, ctx)))
+            return
+        self._rows.extend(zip(pending, results, strict=True))
+        self._ctx = ctx  # the rows' who and where: the same for every batch of one request
 
     async def flush(self) -> None:
+        if self._rows and self._ctx is not None:
+            rows, self._rows = self._rows, []
+            self._writes.add(asyncio.ensure_future(_audit([p for p, _ in rows], [r for _, r in rows], self._ctx)))
         while self._writes:
             writes, self._writes = self._writes, set()
             await asyncio.wait(writes)
@@ -242,7 +257,7 @@ class ToolRegistry:
         await _rate_limit([p for p in pending if p.result is None], ctx)
         results = await asyncio.gather(*(_run(p, ctx, started) for p in pending))
         if ctx.audits is not None:
-            ctx.audits.start(_audit(pending, results, ctx))
+            ctx.audits.add(pending, results, ctx)
         else:
             await _audit(pending, results, ctx)
         return list(results)
