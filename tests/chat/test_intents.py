@@ -78,7 +78,9 @@ def test_the_labelled_sets_cover_every_intent_in_both_languages() -> None:
         ("over the past 3 months", 90),
         ("за квартал", 90),
         ("за полгода", 180),
-        ("last month", 30),
+        ("past month", 30),
+        ("compared to last month", 30),  # a comparison: the last 30 days against the 30 before
+        ("last month", None),  # the calendar month before: months_back
         ("за последний год", 365),
         ("покажи расходы", None),
     ],
@@ -128,6 +130,41 @@ def test_two_close_intents_are_both_answered_and_exclusive_ones_alone() -> None:
 def test_calendar_months(text: str, month: int | None, year: int | None) -> None:
     found = entities(text)
     assert (found.month, found.year) == (month, year)
+
+
+@pytest.mark.parametrize(
+    ("text", "back"),
+    [
+        ("Сколько мы потратили в прошлом месяце?", 1),
+        ("Расходы за предыдущий месяц", 1),
+        ("How much did we spend last month?", 1),
+        ("What was the bill for the previous month?", 1),
+        ("Что было в позапрошлом месяце?", 2),
+        ("the month before last", 2),
+        ("Какие расходы в этом месяце?", 0),
+        ("Траты с начала месяца", 0),
+        ("What have we spent this month so far?", 0),
+        ("MTD spend by service", 0),
+        ("Как изменились расходы по сравнению с прошлым месяцем?", None),  # a comparison: 30 days
+        ("Did we spend more than last month?", None),
+        ("за последний месяц", None),  # the last 30 days
+        ("Прогноз на следующий месяц", None),
+        ("Сколько в мае и в прошлом месяце?", None),  # a month named wins
+    ],
+)
+def test_months_counted_back(text: str, back: int | None) -> None:
+    assert entities(text).months_back == back
+
+
+def test_last_month_is_the_calendar_month_before_the_last_day_of_data() -> None:
+    last = entities("в прошлом месяце")
+    assert month_span(last, date(2026, 11, 20)).span == (date(2026, 10, 1), date(2026, 10, 31))
+    assert month_span(last, date(2026, 1, 5)).span == (date(2025, 12, 1), date(2025, 12, 31))  # across the year
+    assert month_span(entities("last month"), date(2024, 3, 31)).span == (date(2024, 2, 1), date(2024, 2, 29))
+    # this month: so far, to the last day with data
+    assert month_span(entities("this month"), date(2026, 11, 20)).span == (date(2026, 11, 1), date(2026, 11, 20))
+    assert month_span(entities("позапрошлый месяц"), date(2026, 2, 10)).span == (date(2025, 12, 1), date(2025, 12, 31))
+    assert month_span(last, None).span is None  # no data: nothing to count from
 
 
 def test_a_month_is_its_days_before_the_last_day_of_data() -> None:

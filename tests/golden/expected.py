@@ -269,6 +269,16 @@ def _month_spend(f: Facts, month: str) -> list[Figure]:
     return [Figure(f"spend {year}-{m:02d}", total, "money")]
 
 
+def _months_back_spend(f: Facts, back: str) -> list[Figure]:
+    """ "Last month" (1), "this month" (0): the calendar month that many before the last data
+    day's month (this one up to the last data day)."""
+    last = f.last_day()
+    index = last.year * 12 + last.month - 1 - int(back)
+    year, month = index // 12, index % 12 + 1
+    total = sum(a for d, _, _, a in f.daily() if d.year == year and d.month == month)
+    return [Figure(f"spend {year}-{month:02d}", total, "money")]
+
+
 def _change(f: Facts, days: str) -> list[Figure]:
     now, before = f.total(int(days)), f.total(int(days), back=1)
     return [
@@ -447,6 +457,7 @@ def _rec(f: Facts, arg: str) -> list[Figure]:
 FACTS: dict[str, Callable[[Facts, str], list[Figure]]] = {
     "spend": _spend,
     "month": _month_spend,
+    "month_back": _months_back_spend,
     "change": _change,
     "previous": _previous,
     "daily": _daily,

@@ -120,7 +120,12 @@ _RANGES: tuple[tuple[re.Pattern[str], int], ...] = tuple(
         (_N + r"\s*(?:недел|weeks?\b)", 7),
         (_N + r"\s*(?:месяц|months?\b)", 30),
         (r"(?:за|последн\w*|прошл\w*)\s+(?:\w+\s+)?недел|(?:last|past|this)\s+week|за\s+7\s", 7),
-        (r"(?:за|последн\w*)\s+(?:\w+\s+)?месяц(?!\w*\s+назад)|(?:last|past)\s+(?:30\s+days|month)", 30),
+        # "the last month" is 30 days; "last month" is the calendar month before (_MONTHS_BACK)
+        (
+            r"(?:за|последн\w*)\s+(?:\w+\s+)?месяц(?!\w*\s+назад)|(?:last|past)\s+30\s+days|past\s+month"
+            r"|(?:compared?\s+(?:to|with)|vs\.?|versus|than)\s+(?:in\s+)?(?:the\s+)?(?:last|previous)\s+month",
+            30,
+        ),
         (r"week[\s-]+over[\s-]+week|недел\w*\s+к\s+(?:прошл\w*\s+)?недел", 7),
         (r"month[\s-]+over[\s-]+month|месяц\w*\s+к\s+(?:прошл\w*\s+)?месяц", 30),
         (r"квартал|quarter", 90),
@@ -152,6 +157,24 @@ _MONTHS = tuple(
     )
 )
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+# A calendar month named by where it lies: this one so far, the one before, the one before that.
+# Not in a comparison: "compared to last month" is the last 30 days against the 30 before.
+_COMPARED = re.compile(
+    r"сравнени|(?<!\w)к\s+(?:прошл|предыдущ)|чем\s+в\s+(?:прошл|предыдущ)"
+    r"|compared?\s+(?:to|with)|(?<!\w)vs\.?(?!\w)|versus|than\s+(?:in\s+)?(?:the\s+)?(?:last|previous)"
+)
+_MONTHS_BACK = tuple(
+    (re.compile(p), back)
+    for p, back in (
+        (r"позапрошл\w*\s+месяц|(?:the\s+)?month\s+before\s+last", 2),
+        (r"(?<!поза)(?:прошл|предыдущ)\w*\s+месяц|(?:last|previous|prior)\s+(?:calendar\s+)?month(?!s)", 1),
+        (
+            r"(?:этом|этот|текущ\w*)\s+месяц|(?:this|current)\s+(?:calendar\s+)?month(?!s)"
+            r"|month[\s-]+to[\s-]+date|(?<!\w)mtd(?!\w)|с\s+начала\s+месяца",
+            0,
+        ),
+    )
+)
 
 
 def _month(text: str) -> int | None:
@@ -159,15 +182,26 @@ def _month(text: str) -> int | None:
     return found[0] if len(found) == 1 else None  # two months named: a comparison, not one range
 
 
+def _months_back(text: str) -> int | None:
+    return next((back for pattern, back in _MONTHS_BACK if pattern.search(text)), None)
+
+
 def month_span(found: Entities, last_day: date | None) -> Entities:
     """`found` with the named month's days: of the year named, else the latest such month that has
-    begun by the data's last day (asked in July about "June": this year's June); a month still
-    running ends on the last day of data."""
-    if found.month is None or last_day is None:
+    begun by the data's last day (asked in July about "June": this year's June); "last month" and
+    "this month" count from the data's last day; a month still running ends on that day."""
+    if last_day is None or (found.month is None and found.months_back is None):
         return found
-    year = found.year or (last_day.year if found.month <= last_day.month else last_day.year - 1)
-    first = date(year, found.month, 1)
-    last = date(year, found.month, calendar.monthrange(year, found.month)[1])
+    if found.month is not None:
+        month = found.month
+        year = found.year or (last_day.year if month <= last_day.month else last_day.year - 1)
+    else:
+        assert found.months_back is not None
+        index = last_day.year * 12 + last_day.month - 1 - found.months_back
+        year, month = divmod(index, 12)
+        month += 1
+    first = date(year, month, 1)
+    last = date(year, month, calendar.monthrange(year, month)[1])
     if first <= last_day < last:
         last = last_day
     return replace(found, span=(first, last))
@@ -195,6 +229,7 @@ class Entities:
     per_year: bool = False
     month: int | None = None  # a calendar month named ("в мае", "for May"): 1..12
     year: int | None = None  # the year named with it, if any
+    months_back: int | None = None  # "в этом месяце" 0, "last month" 1, "позапрошлый месяц" 2
     span: tuple[date, date] | None = None  # the month's days once the data's last day is known
 
     @property
@@ -236,6 +271,7 @@ def entities(text: str) -> Entities:
         per_year=_PER_YEAR.search(t) is not None,
         month=(month := _month(t)),
         year=int(y.group(1)) if month and (y := _YEAR.search(t)) else None,
+        months_back=None if month or _COMPARED.search(t) else _months_back(t),
     )
 
 

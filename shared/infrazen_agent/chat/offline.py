@@ -97,7 +97,7 @@ def _arguments(tool: str, spec: Any, known: dict[str, Any], found: Entities) -> 
     args = fill_arguments(spec, known)
     if args is None:
         return None
-    if tool in _RANGE_TOOLS and found.span:  # a calendar month named: its own days
+    if tool in _RANGE_TOOLS and found.span:  # a calendar month named (or "last month"): its own days
         args.pop("days", None)
         args["start"], args["end"] = (d.isoformat() for d in found.span)
         if tool == "get_cost_trends" and not found.granularity:
@@ -230,7 +230,8 @@ async def answer(
         # With a screenshot, its reconciliation is the answer ("сверь этот счёт" is about the
         # picture, not a cost overview); other topics only when asked for by name.
         picked = Route((), picked.entities, picked.scores)
-    if picked.entities.month is not None and session.scope == "analytics":
+    found = picked.entities
+    if (found.month is not None or found.months_back is not None) and session.scope == "analytics":
         bounds = await source_of(ctx).cost_bounds(ctx.principal)
         picked = replace(picked, entities=month_span(picked.entities, bounds.last_day))
     plan = _plan_calls(picked, session.scope, content, lang, session, _known(session, pack), registry)
