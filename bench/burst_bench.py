@@ -247,7 +247,7 @@ def main() -> None:
             "LLM_MODEL_VISION": "openai/scripted-vision",
             "LLM_FALLBACK_MODELS": "",
             "USER_REQUESTS_PER_MINUTE": "1000000",
-            "USER_MESSAGES_PER_MINUTE": "0",
+            "USER_MESSAGES_PER_MINUTE": "1000000",  # admitted as deployed (the default is 20), never refused
             "TOOL_RATE_LIMITS": "*=1000000",
             "TENANT_DAILY_BUDGET_USD": "1000000",
             "AGENT_SECRETS_DIR": str(tmp / "no-secrets"),

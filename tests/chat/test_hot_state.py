@@ -3,9 +3,11 @@ for it in order; the recent list round-trips."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from infrazen_agent.chat.hot_state import QUEUE_MAX, HotState
+from infrazen_agent.guard.rate import window
 from infrazen_agent.runtime import Runtime
 
 
@@ -38,6 +40,26 @@ async def test_the_queue_is_bounded(runtime: Runtime) -> None:
     assert (await hot.admit("s4", _entry("t0")))[0] == "run"
     outcomes = [(await hot.admit("s4", _entry(f"t{i}")))[0] for i in range(1, QUEUE_MAX + 3)]
     assert outcomes == ["queued"] * QUEUE_MAX + ["full", "full"]
+
+
+async def test_a_message_is_admitted_in_the_script_that_queues_it(runtime: Runtime) -> None:
+    """The sender's message window is taken with the queueing: refused messages are not queued,
+    and neither a resend of a waiting message nor one refused as the queue is full is counted."""
+    hot = HotState(runtime.redis)
+    now = time.time()
+    mine, theirs = window("msg:t1:u1", 3, 60, now=now), window("msg:t2:u1", 3, 60, now=now)
+    assert (await hot.admit("s7", _entry("t1", "m1"), mine))[0] == "run"
+    assert (await hot.admit("s7", _entry("t2", "m2"), mine))[:2] == ("queued", 1)
+    assert (await hot.admit("s7", _entry("t2b", "m2"), mine))[:2] == ("dup", "t2")  # a resend: not counted
+    assert (await hot.admit("s7", _entry("t3"), mine))[:2] == ("queued", 2)
+    assert (await hot.admit("s7", _entry("t4"), mine))[0] == "limited"  # the 4th in the window
+    assert [e["turn_id"] for e in await hot.queued("s7")] == ["t2", "t3"]  # the refused one is not queued
+    assert (await hot.admit("s8", _entry("u1"), theirs))[0] == "run"  # another tenant's user: own window
+    for i in range(QUEUE_MAX):
+        assert (await hot.admit("s8", _entry(f"u{i + 2}")))[0] == "queued"  # unlimited: no window given
+    assert (await hot.admit("s8", _entry("u_full"), theirs))[0] == "full"  # refused as full: not counted
+    assert int(await runtime.redis.get(theirs.current) or 0) == 1
+    assert int(await runtime.redis.get(mine.current) or 0) == 3
 
 
 async def test_a_free_lock_runs_the_oldest_waiting_message_first(runtime: Runtime) -> None:

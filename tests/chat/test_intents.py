@@ -79,6 +79,7 @@ def test_the_labelled_sets_cover_every_intent_in_both_languages() -> None:
         ("за квартал", 90),
         ("за полгода", 180),
         ("past month", 30),
+        ("over the last month", 30),
         ("compared to last month", 30),  # a comparison: the last 30 days against the 30 before
         ("last month", None),  # the calendar month before: months_back
         ("за последний год", 365),
@@ -146,8 +147,18 @@ def test_calendar_months(text: str, month: int | None, year: int | None) -> None
         ("What have we spent this month so far?", 0),
         ("MTD spend by service", 0),
         ("Как изменились расходы по сравнению с прошлым месяцем?", None),  # a comparison: 30 days
+        ("Сравни расходы с прошлым месяцем", None),
+        ("Как изменились траты относительно прошлого месяца?", None),
+        ("Больше, чем за прошлый месяц?", None),
         ("Did we spend more than last month?", None),
+        ("Compare this month with last month", None),
+        ("How did spend change vs last month?", None),
+        ("Selectel vs Yandex last month", 1),  # compares providers within last month
+        ("Сравнение Selectel и Yandex в прошлом месяце", 1),
         ("за последний месяц", None),  # the last 30 days
+        ("over the last month", None),
+        ("Расходы за прошлые месяцы", None),  # several months: no one month
+        ("При этом месяц назад было больше", None),
         ("Прогноз на следующий месяц", None),
         ("Сколько в мае и в прошлом месяце?", None),  # a month named wins
     ],

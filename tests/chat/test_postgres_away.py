@@ -6,13 +6,14 @@ after it, and a waiting message can be cancelled while Postgres is still away.""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import psycopg
 
-from tests.support.llm_server import Reply, ScriptedLLMServer
+from tests.support.llm_server import Reply, ScriptedLLMServer, ScriptedToolCall
 
-from .clients import Chat, query
+from .clients import Chat, query, top_recommendation
 
 
 async def test_a_streamed_answer_is_never_lost(
@@ -62,3 +63,43 @@ async def test_a_streamed_answer_is_never_lost(
         await asyncio.sleep(0.2)
     assert [(r["role"], r["status"]) for r in rows] == [("user", "complete"), ("assistant", "complete")] * 2, rows
     assert [r["content"] for r in rows] == ["Что с расходами?", text, "А ещё?", later]
+
+
+async def test_the_tool_audit_of_a_turn_survives_an_outage_at_its_end(
+    online_chat: Chat, llm_server: ScriptedLLMServer, pg_admin_url: str
+) -> None:
+    """A turn's tool audit rows are written with its answer: Postgres away then, both wait and
+    land once it is back — once each."""
+    db = psycopg.conninfo.conninfo_to_dict(online_chat.settings.database_url)["dbname"]
+    rec = top_recommendation(online_chat.settings)
+    call = ScriptedToolCall("get_resource", json.dumps({"resource_id": rec["resource_id"]}))
+    text = "Это сервер из рекомендации; подробности выше."
+    llm_server.script(Reply(tool_calls=[call]), Reply(text=text, chunk_size=6, delay_between_chunks_s=0.1))
+    sid = (await online_chat.start({"scope": "recommendation", "recommendation_id": rec["id"]}))["session_id"]
+    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+        async with online_chat.ws(sid) as ws:
+            await ws.send({"type": "message", "content": "Что это за сервер?"})
+            while (event := await ws.recv())["type"] != "delta":
+                pass
+            turn_id = event["turn_id"]
+            admin.execute(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS false')
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (db,))
+            try:
+                while (event := await ws.recv(timeout=20))["type"] not in ("message", "error"):
+                    pass
+                assert event["type"] == "message" and event["content"] == text, event
+                await asyncio.sleep(2)  # the answer and its audit wait for Postgres
+            finally:
+                admin.execute(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS true')
+    deadline = time.monotonic() + 15
+    audited: list[dict[str, object]] = []
+    while time.monotonic() < deadline:
+        audited = query(online_chat.settings, "SELECT tool, tenant_id FROM tool_calls WHERE turn_id = %s", turn_id)
+        stored = query(
+            online_chat.settings, "SELECT status FROM chat_messages WHERE turn_id = %s AND role = 'assistant'", turn_id
+        )
+        if audited and stored:
+            break
+        await asyncio.sleep(0.2)
+    assert audited == [{"tool": "get_resource", "tenant_id": "1001"}]
+    assert stored == [{"status": "complete"}]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -202,3 +203,29 @@ async def test_a_one_shot_answer_returns_with_its_cost_in_the_running_total(
     await gateway.complete(HELLO, meta=meta("tenant-a"))
     raw = await gateway.runtime.redis.get(spend_key("tenant-a", time.time()))
     assert raw is not None and float(raw) == pytest.approx(0.004)
+
+
+async def test_the_steps_of_one_loop_follow_its_first_admission(
+    make_gateway: MakeGateway, llm_server: ScriptedLLMServer
+) -> None:
+    """One `Admission` per agent loop: after its first call, a spent budget does not stop its
+    next step (the next loop is refused), and a chain cooling down here says so, never
+    `budget_exceeded`."""
+    from infrazen_agent.errors import Unavailable
+    from infrazen_agent.llm.types import Admission
+
+    gateway = await make_gateway(tenant_daily_budget_usd=0.01)
+    loop = replace(meta("tenant-a", turn="turn-1"), admission=Admission())
+    llm_server.script(Reply(text="first step", cost=0.02), Reply(text="second step"))
+    await gateway.complete(HELLO, meta=loop)  # admitted; its cost spends the day's budget
+    assert loop.admission is not None and loop.admission.admitted
+    assert (await gateway.complete(HELLO, meta=loop)).content == "second step"
+    with pytest.raises(BudgetExceeded):  # the next loop (turn) has its own admission
+        await gateway.complete(HELLO, meta=replace(meta("tenant-a", turn="turn-2"), admission=Admission()))
+    sent = len(llm_server.requests)
+    for model in gateway.text_chain:
+        await gateway.cooldowns.start(model, 60)
+    with pytest.raises(Unavailable) as info:
+        await gateway.complete(HELLO, meta=loop)
+    assert not isinstance(info.value, BudgetExceeded) and "cooling down" in info.value.message
+    assert len(llm_server.requests) == sent

@@ -14,6 +14,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from ..guard.rate import SLIDE_FUNCTION, Window
 from .sessions import ChatSession
 
 HOT_TTL_S = 6 * 3600
@@ -35,10 +36,15 @@ _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del
 # Turns run one at a time, in the order their messages arrived. A message is pushed onto the
 # session's queue; when the lock is free the queue's head is popped and the lock taken for it, in
 # the same script, so a message is never stranded behind a lock that was released meanwhile.
-# Returns {"run", head entry, pack, recent exists, recent items...} (the turn's inputs read in the
-# same script) | {"queued", position} | {"full"} | {"dup", turn id} (a resend of a message still
-# waiting). KEYS: lock, queue, pack, recent. ARGV: entry, instance, lock TTL, max, client msg id.
-_ENQUEUE = """
+# With the sender's message window (guard/rate.py) the message is admitted here too, before it
+# is queued: a resend of a waiting message and a message refused as the queue is full are not
+# counted. Returns {"run", head entry, pack, recent exists, recent items...} (the turn's inputs
+# read in the same script) | {"queued", position} | {"full"} | {"limited"} | {"dup", turn id} (a
+# resend of a message still waiting). KEYS: lock, queue, pack, recent[, window's current and
+# previous counters]. ARGV: entry, instance, lock TTL, max, client msg id[, weight, TTL, limit].
+_ENQUEUE = (
+    SLIDE_FUNCTION
+    + """
 local items = redis.call('lrange', KEYS[2], 0, -1)
 if ARGV[5] ~= '' then
   for _, raw in ipairs(items) do
@@ -46,16 +52,19 @@ if ARGV[5] ~= '' then
     if e['client_message_id'] == ARGV[5] then return {'dup', e['turn_id']} end
   end
 end
-if redis.call('exists', KEYS[1]) == 1 then
-  if #items >= tonumber(ARGV[4]) then return {'full'} end
-  return {'queued', tostring(redis.call('rpush', KEYS[2], ARGV[1]))}
+local busy = redis.call('exists', KEYS[1]) == 1
+if busy and #items >= tonumber(ARGV[4]) then return {'full'} end
+if KEYS[5] and not slide(KEYS[5], KEYS[6], tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8])) then
+  return {'limited'}
 end
+if busy then return {'queued', tostring(redis.call('rpush', KEYS[2], ARGV[1]))} end
 redis.call('rpush', KEYS[2], ARGV[1])
 local head = redis.call('lpop', KEYS[2])
 redis.call('set', KEYS[1], cjson.decode(head)['turn_id'] .. '@' .. ARGV[2], 'PX', ARGV[3])
 local pack = redis.call('get', KEYS[3]) or ''
 return {'run', head, pack, redis.call('exists', KEYS[4]), unpack(redis.call('lrange', KEYS[4], 0, -1))}
 """
+)
 # The lock passes from the value expected (the turn that ends, a stale holder, or '' for none)
 # to the queue's head, or is released when nothing waits. False: the lock is not as expected.
 # KEYS: lock, queue. ARGV: expected value, instance, lock TTL.
@@ -169,23 +178,18 @@ class HotState:
 
     # --- the queue of messages waiting for the session's turn
     async def admit(
-        self, session_id: str, entry: dict[str, Any]
+        self, session_id: str, entry: dict[str, Any], rate: Window | None = None
     ) -> tuple[str, Any, dict[str, Any] | None, list[dict[str, Any]] | None]:
-        """Queue a message and, when no turn runs, take the lock for the queue's head; the turn's
-        inputs are read in the same script. (outcome, payload, pack, recent): see _ENQUEUE."""
-        results = await self.redis.eval(  # type: ignore[misc]
-            _ENQUEUE,
-            4,
-            _key(session_id, "lock"),
-            _key(session_id, "queue"),
-            _key(session_id, "pack"),
-            _key(session_id, "recent"),
-            json.dumps(entry),
-            self.instance,
-            LOCK_TTL_MS,
-            QUEUE_MAX,
-            entry.get("client_message_id") or "",
-        )
+        """Admit (against `rate`, the sender's message window, if any) and queue a message and,
+        when no turn runs, take the lock for the queue's head; the turn's inputs are read in the
+        same script. (outcome, payload, pack, recent): see _ENQUEUE."""
+        keys = [_key(session_id, part) for part in ("lock", "queue", "pack", "recent")]
+        args: list[Any] = [json.dumps(entry), self.instance, LOCK_TTL_MS, QUEUE_MAX]
+        args.append(entry.get("client_message_id") or "")
+        if rate is not None:
+            keys += [rate.current, rate.previous]
+            args += [rate.weight, rate.ttl_s, rate.limit]
+        results = await self.redis.eval(_ENQUEUE, len(keys), *keys, *args)  # type: ignore[misc]
         outcome = _text(results[0])
         if outcome == "run":
             pack, recent = _inputs_of([results[2] or None, results[3], results[4:]])

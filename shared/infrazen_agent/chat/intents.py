@@ -123,6 +123,7 @@ _RANGES: tuple[tuple[re.Pattern[str], int], ...] = tuple(
         # "the last month" is 30 days; "last month" is the calendar month before (_MONTHS_BACK)
         (
             r"(?:за|последн\w*)\s+(?:\w+\s+)?месяц(?!\w*\s+назад)|(?:last|past)\s+30\s+days|past\s+month"
+            r"|the\s+last\s+month"
             r"|(?:compared?\s+(?:to|with)|vs\.?|versus|than)\s+(?:in\s+)?(?:the\s+)?(?:last|previous)\s+month",
             30,
         ),
@@ -157,23 +158,30 @@ _MONTHS = tuple(
     )
 )
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
-# A calendar month named by where it lies: this one so far, the one before, the one before that.
-# Not in a comparison: "compared to last month" is the last 30 days against the 30 before.
-_COMPARED = re.compile(
-    r"сравнени|(?<!\w)к\s+(?:прошл|предыдущ)|чем\s+в\s+(?:прошл|предыдущ)"
-    r"|compared?\s+(?:to|with)|(?<!\w)vs\.?(?!\w)|versus|than\s+(?:in\s+)?(?:the\s+)?(?:last|previous)"
-)
+# A calendar month named by where it lies: this one so far, the one before, the one before that
+# (singular only: «прошлые месяцы» is no one month; «месяц назад» is 30 days ago, not a month).
+_MONTH_RU = r"месяц(?:е|а|ем|у)?(?!\w)(?!\s+назад)"
+_PREVIOUS_RU = rf"(?:прошл|предыдущ)\w*\s+{_MONTH_RU}"
 _MONTHS_BACK = tuple(
     (re.compile(p), back)
     for p, back in (
-        (r"позапрошл\w*\s+месяц|(?:the\s+)?month\s+before\s+last", 2),
-        (r"(?<!поза)(?:прошл|предыдущ)\w*\s+месяц|(?:last|previous|prior)\s+(?:calendar\s+)?month(?!s)", 1),
+        (rf"(?<!\w)позапрошл\w*\s+{_MONTH_RU}|(?<!\w)month\s+before\s+last", 2),
+        # "the last month" is the last 30 days (_RANGES); "last month", "the previous month" one month
+        (rf"(?<!\w){_PREVIOUS_RU}|(?<!\w)(?:(?<!the\s)last|previous|prior)\s+(?:calendar\s+)?month(?!\w)", 1),
         (
-            r"(?:этом|этот|текущ\w*)\s+месяц|(?:this|current)\s+(?:calendar\s+)?month(?!s)"
+            rf"(?<!\w)(?:этом|этот|текущ\w*)\s+{_MONTH_RU}|(?<!\w)(?:this|current)\s+(?:calendar\s+)?month(?!\w)"
             r"|month[\s-]+to[\s-]+date|(?<!\w)mtd(?!\w)|с\s+начала\s+месяца",
             0,
         ),
     )
+)
+# Not when the month is what a change is measured against: "compared to last month" is the last
+# 30 days against the 30 before ("Selectel vs Yandex last month" is still last month).
+_COMPARED = re.compile(
+    rf"(?:сравн\w*|относительно|против|(?<!\w)к|чем\s+(?:в|за))\s+(?:с\s+)?{_PREVIOUS_RU}"
+    rf"|сравн\w*[^.?!]*?\s+с\s+{_PREVIOUS_RU}"
+    r"|(?:compared?|comparing)\b[^.?!]*?\b(?:to|with)\s+(?:the\s+)?(?:last|previous|prior)\s+month"
+    r"|(?:vs\.?|versus|than(?:\s+in)?|relative\s+to|against)\s+(?:the\s+)?(?:last|previous|prior)\s+month"
 )
 
 

@@ -40,7 +40,7 @@ from ..agent.prompt import IMAGE_MARK, build_messages, detect_language
 from ..agent.tool_specs import model_specs
 from ..auth import Principal
 from ..errors import AgentError, Conflict, InvalidInput, NotFound, RateLimited, Unavailable, is_dependency_error
-from ..guard.admission import admit_message
+from ..guard.admission import admit_message, message_refused, message_window
 from ..guard.pii import Redactor
 from ..guard.rate import admit_request
 from ..llm import CallMeta, get_gateway, image_part, user_message
@@ -258,7 +258,12 @@ class ChatService:
             raise InvalidInput("a message needs content or an attachment")
         if session.expired:
             raise NotFound("chat session expired; start a new one")
-        await admit_message(self.runtime, principal)  # a flood is refused before anything is stored
+        # A flood is refused before anything is stored: admitted in the script that queues the
+        # message (one round trip), or first of all when it claims uploads.
+        rate = message_window(self.runtime, principal)
+        if images and rate is not None:
+            await admit_message(self.runtime, principal)
+            rate = None
         if len(IMAGE_MARK.findall(content)) > len(_IMAGE_REF.findall(content)):
             raise NotFound("upload not found")  # a malformed [image:…] id
         for upload_id in images:
@@ -274,7 +279,10 @@ class ChatService:
             "route": route,
             "principal": _principal_json(principal),
         }
-        outcome, payload, pack, recent = await self.hot.admit(session.id, entry)
+        outcome, payload, pack, recent = await self.hot.admit(session.id, entry, rate)
+        if outcome == "limited":
+            assert rate is not None
+            raise message_refused(rate)
         if outcome == "dup":  # a resend of a message still waiting: its events are on the way
             return Submitted(payload, started=False)
         if outcome != "run" and msg.client_message_id:
@@ -634,11 +642,18 @@ class ChatService:
                 facts.extend(self._pack_facts(pack))
             except Exception:  # grounding without them flags more numbers; the answer is still stored
                 log.exception("collecting the pack's facts failed", extra={"turn_id": turn_id})
-        checked = await self._check(principal, session, turn_id, content, state, mode, status, facts, pack, request_id)
-        status = await self._finish(
-            session, turn_id, content, client_message_id, state, mode, status, error, checked, recent, emit, audits
-        )
-        await audits.flush()  # already written with the answer; here for a turn that never stored one
+        try:
+            checked = await self._check(
+                principal, session, turn_id, content, state, mode, status, facts, pack, request_id
+            )
+            status = await self._finish(
+                session, turn_id, content, client_message_id, state, mode, status, error, checked, recent, emit, audits
+            )
+        finally:
+            try:  # written with the answer already; here for a turn that stored none
+                await audits.flush()
+            except Exception:  # noqa: BLE001 - only Postgres away raises; the turn is over either way
+                log.error("tool audit rows not written: Postgres away", extra={"turn_id": turn_id})
         elapsed = time.perf_counter() - started_at
         CHAT_TURNS.labels(session.scope, mode, status).inc()
         CHAT_TURN_LATENCY.labels(session.scope).observe(elapsed)
@@ -816,24 +831,30 @@ class ChatService:
                 emit(final)
 
         async def store() -> None:
-            # The turn's tool audit rows go in alongside (they never raise): both are in their
-            # tables before the final event.
+            # The turn's tool audit rows go in alongside: both are in their tables before the
+            # final event, and both are retried while Postgres is away (the answer's insert is
+            # idempotent; rows that were not written stay held).
             flushed = asyncio.ensure_future(audits.flush())
-            await self.transcripts.add_assistant_message(
-                session,
-                message_id=message_id,
-                turn_id=turn_id,
-                content=answer,
-                status=status,
-                tool_calls=[t.public() for t in state.tools],
-                grounding=grounding,
-                usage=usage,
-                model=model,
-                mode=mode,
-                error=error,
-                expires_at=extended.expires_at,
-            )
-            await flushed
+            try:
+                await self.transcripts.add_assistant_message(
+                    session,
+                    message_id=message_id,
+                    turn_id=turn_id,
+                    content=answer,
+                    status=status,
+                    tool_calls=[t.public() for t in state.tools],
+                    grounding=grounding,
+                    usage=usage,
+                    model=model,
+                    mode=mode,
+                    error=error,
+                    expires_at=extended.expires_at,
+                )
+            finally:
+                await asyncio.wait([flushed])  # never left running, its outcome always retrieved
+                away = flushed.exception()
+            if away is not None:
+                raise away
 
         try:
             await self._store_durably(session.id, turn_id, store, announce)

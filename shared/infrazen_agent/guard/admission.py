@@ -9,19 +9,36 @@ import time
 from ..auth import Principal
 from ..errors import RateLimited
 from ..runtime import Runtime
-from .rate import take
+from .rate import Window, take, window
+
+
+def _counter(principal: Principal) -> str:
+    return f"msg:{principal.tenant_id}:{principal.user_id}"
+
+
+def message_window(runtime: Runtime, principal: Principal) -> Window | None:
+    """The user's window of chat messages (60 s, sliding); None when unlimited. The chat admits a
+    message in the script that queues it (chat/hot_state.py): one Redis round trip for both."""
+    limit = runtime.settings.user_messages_per_minute
+    if limit <= 0:
+        return None
+    return window(_counter(principal), limit, 60)
+
+
+def message_refused(w: Window) -> RateLimited:
+    retry = str(w.retry_after_s)
+    return RateLimited(f"more than {w.limit} messages a minute; retry in {retry} s", headers={"Retry-After": retry})
 
 
 async def admit_message(runtime: Runtime, principal: Principal) -> None:
-    """One chat message (one turn: its tool calls are not counted again), sliding window of 60 s."""
-    limit = runtime.settings.user_messages_per_minute
-    if limit <= 0:
+    """One chat message (one turn: its tool calls are not counted again) counted on its own,
+    before anything about it is stored (a message with images: before its uploads are claimed)."""
+    w = message_window(runtime, principal)
+    if w is None:
         return
-    counter = f"msg:{principal.tenant_id}:{principal.user_id}"
-    (decision,) = await take(runtime.redis, [(counter, limit)], 60)
+    (decision,) = await take(runtime.redis, [(_counter(principal), w.limit)], 60)
     if not decision.admitted:
-        retry = str(decision.retry_after_s)
-        raise RateLimited(f"more than {limit} messages a minute; retry in {retry} s", headers={"Retry-After": retry})
+        raise message_refused(w)
 
 
 class FrameBudget:

@@ -286,8 +286,9 @@ class LLMGateway:
             raise LLMUnavailable("no vision model is configured")
         if meta.admission is not None and meta.admission.admitted:
             following = [m for m in chain if not self.cooldowns.cooling(m)]
-            if following:
-                return following
+            if not following:
+                raise self._all_cooling(meta, chain)
+            return following
         await self.budget.settle(meta.tenant_id)  # this process's charges so far are in the total it reads
         now = time.time()
         pipe = self.runtime.redis.pipeline(transaction=False)
@@ -297,14 +298,17 @@ class LLMGateway:
         usable = self.cooldowns.apply(chain, results[n:])
         await self.budget.check(results[:n], meta, now)
         if not usable:
-            observe(LedgerEntry(meta, chain[0], self._provider(chain[0]), False, _NO_COST, 0.0, "unavailable"))
-            raise LLMUnavailable(
-                "every model is failing and cooling down; the assistant runs offline "
-                f"for up to {self.settings.llm_cooldown_s:g} s"
-            )
+            raise self._all_cooling(meta, chain)
         if meta.admission is not None:
             meta.admission.admitted = True
         return usable
+
+    def _all_cooling(self, meta: CallMeta, chain: list[str]) -> LLMUnavailable:
+        observe(LedgerEntry(meta, chain[0], self._provider(chain[0]), False, _NO_COST, 0.0, "unavailable"))
+        return LLMUnavailable(
+            "every model is failing and cooling down; the assistant runs offline "
+            f"for up to {self.settings.llm_cooldown_s:g} s"
+        )
 
     def _params(
         self,

@@ -56,13 +56,15 @@ class ToolContext:
 
 
 class AuditWrites:
-    """A request's audit writes. `flush` waits for all of them (they never raise), so every row
-    is in the table before the request answers; a cancelled request does not cancel them.
+    """A request's audit writes. `flush` waits for all of them, so every row is in the table
+    before the request answers; a cancelled request does not cancel them.
 
     By default each batch's rows are written at once, while the caller goes on (e.g. during the
-    model call). `held=True` keeps them until `flush`, which writes all of them in one INSERT:
-    a chat turn writes its tool rounds' rows together with its answer, not between its model
-    calls, where every turn of a burst is waiting for its next token."""
+    model call), and a write that fails is logged, never raised. `held=True` keeps them until
+    `flush`, which writes all of them in one INSERT: a chat turn writes its tool rounds' rows
+    together with its answer, not between its model calls, where every turn of a burst is waiting
+    for its next token. A held flush that finds Postgres away keeps the rows and raises, so the
+    caller retries them with what it stores alongside."""
 
     def __init__(self, *, held: bool = False) -> None:
         self.held = held
@@ -78,12 +80,17 @@ class AuditWrites:
         self._ctx = ctx  # the rows' who and where: the same for every batch of one request
 
     async def flush(self) -> None:
-        if self._rows and self._ctx is not None:
-            rows, self._rows = self._rows, []
-            self._writes.add(asyncio.ensure_future(_audit([p for p, _ in rows], [r for _, r in rows], self._ctx)))
         while self._writes:
             writes, self._writes = self._writes, set()
             await asyncio.wait(writes)
+        if not self._rows or self._ctx is None:
+            return
+        rows, self._rows = self._rows, []
+        try:
+            await _audit([p for p, _ in rows], [r for _, r in rows], self._ctx, raise_away=True)
+        except BaseException:
+            self._rows[:0] = rows  # Postgres away (or the flush cancelled): kept for the next flush
+            raise
 
 
 class ToolResult(BaseModel):
@@ -460,17 +467,20 @@ def _audit_row(p: _Pending, result: ToolResult) -> dict[str, Any]:
     }
 
 
-async def _audit(pending: Sequence[_Pending], results: Sequence[ToolResult], ctx: ToolContext) -> None:
+async def _audit(
+    pending: Sequence[_Pending], results: Sequence[ToolResult], ctx: ToolContext, *, raise_away: bool = False
+) -> None:
     """One audit row per call, all of a batch in one INSERT. If the batch is refused (e.g. a NUL
-    character in one row's JSON), each row is tried alone so that only a bad row goes missing."""
+    character in one row's JSON), each row is tried alone so that only a bad row goes missing.
+    `raise_away`: Postgres being away raises (the caller keeps the rows) instead of being logged."""
     rows = [_audit_row(call, result) for call, result in zip(pending, results, strict=True)]
-    if await _insert_audit(rows, ctx) != "bad_data" or len(rows) == 1:
+    if await _insert_audit(rows, ctx, raise_away) != "bad_data" or len(rows) == 1:
         return
     for row in rows:  # only when the data was refused: an outage would just fail once per row
-        await _insert_audit([row], ctx)
+        await _insert_audit([row], ctx, raise_away)
 
 
-async def _insert_audit(rows: list[dict[str, Any]], ctx: ToolContext) -> str:
+async def _insert_audit(rows: list[dict[str, Any]], ctx: ToolContext, raise_away: bool = False) -> str:
     """ "ok", "bad_data" (Postgres refused the rows themselves) or "failed"."""
     p = ctx.principal
     params = {
@@ -486,7 +496,9 @@ async def _insert_audit(rows: list[dict[str, Any]], ctx: ToolContext) -> str:
     try:
         async with ctx.runtime.pool.connection() as conn:
             await conn.execute(_AUDIT_SQL, params)
-    except Exception as exc:  # noqa: BLE001 - the caller still gets its answer; the gap is logged loudly
+    except Exception as exc:
+        if raise_away and is_dependency_error(exc):
+            raise
         log.error("tool audit write failed", extra={"tools": [r["tool"] for r in rows], "tenant": p.tenant_id})
         return "bad_data" if isinstance(exc, psycopg.DataError | UnicodeError) else "failed"
     return "ok"
