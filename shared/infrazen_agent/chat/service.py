@@ -2,11 +2,12 @@
 
 A turn: validate → admit the message against the sender's per-minute limit, queue it and, when
 no turn of the session runs, take the session lock for the queue's head (one Redis script; a
-message sent meanwhile waits its turn: several tabs, typing ahead) → store the user message (Postgres; a resent client_message_id stops here) →
-run the agent loop, or the offline answerer, as a task owned by the service (a client that
-disconnects does not stop it) → store the answer, complete or not → pass the lock to the next
-waiting message or release it → publish the terminal event. Every event goes through the hub,
-so every connection of the session, on any replica, sees the same turn.
+message sent meanwhile waits its turn: several tabs, typing ahead) → store the user message
+(Postgres; a resent client_message_id stops here) → run the agent loop, or the offline
+answerer, as a task owned by the service (a client that disconnects does not stop it) → store
+the answer, complete or not → pass the lock to the next waiting message or release it → publish
+the terminal event. Every event goes through the hub, so every connection of the session, on
+any replica, sees the same turn.
 """
 
 from __future__ import annotations
