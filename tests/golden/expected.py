@@ -264,9 +264,12 @@ def _month_spend(f: Facts, month: str) -> list[Figure]:
     the month has not begun by then)."""
     last = f.last_day()
     m = int(month)
-    year = last.year if m <= last.month else last.year - 1
-    total = sum(a for d, _, _, a in f.daily() if d.year == year and d.month == m)
-    return [Figure(f"spend {year}-{m:02d}", total, "money")]
+    return _calendar_month(f, last.year if m <= last.month else last.year - 1, m)
+
+
+def _calendar_month(f: Facts, year: int, month: int) -> list[Figure]:
+    total = sum(a for d, _, _, a in f.daily() if d.year == year and d.month == month)
+    return [Figure(f"spend {year}-{month:02d}", total, "money")]
 
 
 def _months_back_spend(f: Facts, back: str) -> list[Figure]:
@@ -274,9 +277,7 @@ def _months_back_spend(f: Facts, back: str) -> list[Figure]:
     day's month (this one up to the last data day)."""
     last = f.last_day()
     index = last.year * 12 + last.month - 1 - int(back)
-    year, month = index // 12, index % 12 + 1
-    total = sum(a for d, _, _, a in f.daily() if d.year == year and d.month == month)
-    return [Figure(f"spend {year}-{month:02d}", total, "money")]
+    return _calendar_month(f, index // 12, index % 12 + 1)
 
 
 def _change(f: Facts, days: str) -> list[Figure]:
