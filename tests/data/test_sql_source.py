@@ -66,3 +66,33 @@ async def test_candidate_sql_matches_the_engine_predicate(seeded_runtime: Runtim
                 via_sql = await src.price_candidates(MAIN, query)
                 in_memory = sorted((r for r in catalog if matches(query, r)), key=sort_key)
                 assert [r.sku for r in via_sql] == [r.sku for r in in_memory], (rtype, exact)
+
+
+async def test_a_recommendation_comes_with_its_resource_in_one_statement(
+    seeded_runtime: Runtime, demo: DemoIds
+) -> None:
+    src = SqlSource(seeded_runtime)
+    rec_id = demo.recommendation(MAIN_TENANT, "cross_provider_server")
+    rec, res = await src.recommendation_with_resource(MAIN, rec_id)
+    assert rec == await src.recommendation(MAIN, rec_id)
+    assert res is not None and res == await src.resource(MAIN, rec.resource_id)
+    with pytest.raises(NotFound):
+        await src.recommendation_with_resource(SMALL, rec_id)  # another tenant's: not found, nothing joined
+    # A recommendation that names another tenant's resource (a hostile or broken import): that
+    # resource does not come along, and reading it on its own is the usual not-found.
+    foreign = demo.resource(SMALL_TENANT, "server")
+    async with seeded_runtime.pool.connection() as conn:
+        cur = await conn.execute(
+            "INSERT INTO recommendations (id, tenant_id, resource_id, rec_type, category, status, severity, title,"
+            " current_monthly, target_monthly, savings_monthly, currency, confidence, rule, evidence,"
+            " created_at, updated_at)"
+            " SELECT 990001, tenant_id, %s, rec_type, category, status, severity, title, current_monthly,"
+            " target_monthly, savings_monthly, currency, confidence, rule, evidence, created_at, updated_at"
+            " FROM recommendations WHERE id = %s RETURNING id",
+            (foreign, rec_id),
+        )
+        assert await cur.fetchone() is not None
+    odd, none = await src.recommendation_with_resource(MAIN, 990001)
+    assert odd.resource_id == foreign and none is None
+    with pytest.raises(NotFound):
+        await src.resource(MAIN, foreign)

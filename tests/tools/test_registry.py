@@ -333,6 +333,47 @@ async def test_calls_of_a_batch_share_point_reads_within_the_tenant(seeded_runti
     assert [r.error["code"] if r.error else "ok" for r in missing] == ["not_found", "not_found"]
 
 
+async def test_a_tool_reading_a_recommendation_and_its_resource_costs_one_statement(
+    seeded_runtime: Runtime, demo: DemoIds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infrazen_agent.data.sql_source import SqlSource
+
+    separate: list[int] = []
+    own_read = SqlSource.resource
+
+    async def resource(self: SqlSource, principal: Principal, resource_id: int) -> Any:
+        separate.append(resource_id)
+        return await own_read(self, principal, resource_id)
+
+    monkeypatch.setattr(SqlSource, "resource", resource)
+    owner = ctx(seeded_runtime, principal=Principal(user_id=demo.owner(MAIN_TENANT), tenant_id=MAIN_TENANT))
+    rec_id = demo.recommendation(MAIN_TENANT, "cross_provider_server")
+    effort, plan = await get_registry().call_many(
+        [
+            ("estimate_migration_effort", {"recommendation_id": rec_id}),
+            ("generate_step_plan", {"recommendation_id": rec_id}),
+        ],
+        owner,
+    )
+    assert effort.ok and plan.ok and separate == []  # the resource came with the recommendation
+    # A recommendation naming another tenant's resource: that resource is read on its own, within
+    # the caller's tenant, and is not found; nothing of the other tenant reaches the result.
+    foreign = demo.resource(SMALL_TENANT, "server")
+    async with seeded_runtime.pool.connection() as conn:
+        await conn.execute(
+            "INSERT INTO recommendations (id, tenant_id, resource_id, rec_type, category, status, severity, title,"
+            " current_monthly, target_monthly, savings_monthly, currency, confidence, rule, evidence,"
+            " created_at, updated_at)"
+            " SELECT 990002, tenant_id, %s, rec_type, category, status, severity, title, current_monthly,"
+            " target_monthly, savings_monthly, currency, confidence, rule, evidence, created_at, updated_at"
+            " FROM recommendations WHERE id = %s",
+            (foreign, rec_id),
+        )
+    odd = await get_registry().call("estimate_migration_effort", {"recommendation_id": 990002}, owner)
+    assert not odd.ok and odd.error is not None and odd.error["code"] == "not_found"
+    assert separate == [foreign]
+
+
 async def test_a_rate_limit_outage_fails_each_call_of_the_batch_and_audits_it(
     registry: ToolRegistry, make_settings: Callable[..., Settings], settings: Settings
 ) -> None:

@@ -41,6 +41,23 @@ _REC_COLUMNS = (
     " currency, target_provider, target_sku, target_region, target_quantity, confidence, rule, evidence, created_at,"
     " updated_at"
 )
+# The recommendation with, in the same statement, the resource it is about (the tools that read
+# one read the other next): the resource's columns come back as "resource.<name>".
+_RESOURCE_COLUMNS = (
+    "id, name, provider, connection_id, resource_type, service, region, geo, status, vcpu, ram_gb, disk_gb,"
+    " disk_type, cpu_class, nodes, sku, monthly_cost, currency, tags, created_at, updated_at"
+)
+_REC_WITH_RESOURCE_SQL = (
+    "SELECT "
+    + ", ".join(f"rec.{c}" for c in _REC_COLUMNS.split(", "))
+    + ", "
+    + ", ".join(f'r.{c} AS "resource.{c}"' for c in _RESOURCE_COLUMNS.split(", "))
+    + ', c.name AS "resource.connection_name" FROM recommendations rec'
+    " LEFT JOIN resources r ON r.tenant_id = rec.tenant_id AND r.id = rec.resource_id"
+    " LEFT JOIN provider_connections c ON c.tenant_id = r.tenant_id AND c.id = r.connection_id"
+    " WHERE rec.tenant_id = %s AND rec.id = %s"
+)
+_RESOURCE_PREFIX = "resource."
 _PRICE_COLUMNS = (
     "kind, provider, sku, region, geo, service, vcpu, ram_gb, disk_gb, disk_type, cpu_class, billing_unit,"
     " monthly_price, currency, unit_prices, source, version"
@@ -262,6 +279,21 @@ class SqlSource:
         if row is None:
             raise NotFound(f"recommendation {recommendation_id} not found")
         return recommendation_from_row(row)
+
+    async def recommendation_with_resource(
+        self, principal: Principal, recommendation_id: int
+    ) -> tuple[Recommendation, Resource | None]:
+        """`recommendation` and its resource in one statement. The resource is None where
+        `resource` would not find it (not the tenant's, or without its connection): a caller that
+        needs it reads it on its own and gets the same not-found as always."""
+        row = await self._one(_REC_WITH_RESOURCE_SQL, (principal.tenant_id, recommendation_id))
+        if row is None:
+            raise NotFound(f"recommendation {recommendation_id} not found")
+        cut = len(_RESOURCE_PREFIX)
+        rec = {k: v for k, v in row.items() if not k.startswith(_RESOURCE_PREFIX)}
+        res = {k[cut:]: v for k, v in row.items() if k.startswith(_RESOURCE_PREFIX)}
+        found = res["id"] is not None and res["connection_name"] is not None
+        return recommendation_from_row(rec), resource_from_row(res) if found else None
 
     async def recommendations(
         self,

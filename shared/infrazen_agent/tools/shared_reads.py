@@ -5,6 +5,8 @@ same recommendation and resource. Within a batch each distinct point read (by id
 one principal) goes to the source once and every tool awaits the same answer — or the same error,
 so a missing id is `not_found` for each. The tools and their contracts do not change; list and
 series reads are never shared. The memo lives as long as the batch, so nothing goes stale.
+A source that can read a recommendation together with its resource (`SqlSource`) does, and the
+resource is then already in the memo: a tool reading the one and then the other costs one statement.
 """
 
 from __future__ import annotations
@@ -47,6 +49,14 @@ class SharedReads:
         result: T = await asyncio.shield(future)
         return result
 
+    def seed(self, key: Hashable, value: Any) -> None:
+        """A read's answer that arrived with another read's: the batch's later reads of `key`
+        take it (a read of `key` already under way keeps its own)."""
+        if key not in self._pending:
+            future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            future.set_result(value)
+            self._pending[key] = future
+
     def source(self, inner: DataSource) -> DataSource:
         return _SharingSource(inner, self)
 
@@ -65,10 +75,23 @@ class _SharingSource:
         self.kind = inner.kind
 
     async def recommendation(self, principal: Principal, recommendation_id: int) -> Recommendation:
-        return await self._reads.once(
-            _key("recommendation", principal, recommendation_id),
-            lambda: self._inner.recommendation(principal, recommendation_id),
-        )
+        joined = getattr(self._inner, "recommendation_with_resource", None)
+        if joined is None:
+            return await self._reads.once(
+                _key("recommendation", principal, recommendation_id),
+                lambda: self._inner.recommendation(principal, recommendation_id),
+            )
+
+        async def read() -> Recommendation:
+            # A tool that reads a recommendation reads its resource next (effort, plan, texts):
+            # one statement brings both, and the resource's read is then shared like any other.
+            rec: Recommendation
+            rec, resource = await joined(principal, recommendation_id)
+            if resource is not None:
+                self._reads.seed(_key("resource", principal, resource.id), resource)
+            return rec
+
+        return await self._reads.once(_key("recommendation", principal, recommendation_id), read)
 
     async def resource(self, principal: Principal, resource_id: int) -> Resource:
         return await self._reads.once(
