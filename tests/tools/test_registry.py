@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import psycopg
@@ -274,6 +275,45 @@ async def test_held_audit_rows_wait_for_flush_and_keep_their_order(
     ]
     await audits.flush()  # a second flush writes nothing twice
     assert len(await audit_rows(settings)) == 3
+
+
+async def nul(ctx: ToolContext, args: EchoIn) -> tuple[EchoOut, str]:
+    return EchoOut(items=[], label="a\x00b"), "a result Postgres's jsonb refuses"
+
+
+async def test_concurrent_requests_share_audit_inserts_and_keep_their_own_tenant(
+    registry: ToolRegistry, runtime: Runtime, settings: Settings
+) -> None:
+    registry.register(Tool("nul", 1, "NUL.", EchoIn, EchoOut, nul))
+
+    async def turns(tenants: list[str]) -> None:
+        writes = [AuditWrites(held=True) for _ in tenants]
+        for tenant, audits in zip(tenants, writes, strict=True):
+            who = ctx(runtime, principal=Principal(user_id=f"u-{tenant}", tenant_id=tenant), audits=audits)
+            calls: list[tuple[str, dict[str, Any] | str]] = [("echo", {"n": 1}), ("echo@v2", {"n": 2})]
+            await registry.call_many(
+                [*calls, ("nul", {})] if tenant == "bad" else calls, replace(who, request_id=tenant)
+            )
+        await asyncio.gather(*(audits.flush() for audits in writes))  # the turns end at once
+
+    async def rows() -> list[tuple[str, str, str, str, str]]:
+        async with await psycopg.AsyncConnection.connect(settings.database_url) as conn:
+            cur = await conn.execute(
+                "SELECT xmin::text, tenant_id, user_id, request_id, tool FROM tool_calls ORDER BY id"
+            )
+            return [tuple(r) for r in await cur.fetchall()]  # type: ignore[misc]
+
+    await turns(["t1", "t2", "t3"])
+    first = await rows()
+    assert len({r[0] for r in first}) == 1  # one statement for the three requests' rows
+    assert [r[1:4] for r in first] == [(t, f"u-{t}", t) for t in ("t1", "t2", "t3") for _ in range(2)]
+    # A request whose rows Postgres refuses (NUL in a result) costs only its bad row: the other
+    # request's rows and its own good ones are written, each under its own tenant.
+    await turns(["bad", "t4"])
+    second = (await rows())[len(first) :]
+    assert sorted(r[1:5] for r in second) == sorted(
+        [("bad", "u-bad", "bad", "echo")] * 2 + [("t4", "u-t4", "t4", "echo")] * 2
+    )
 
 
 async def test_shared_read_survives_a_cancelled_reader_and_runs_once() -> None:

@@ -423,24 +423,42 @@ def _validate(tool: Tool, arguments: dict[str, Any]) -> BaseModel:
         raise InvalidInput(f"{where}: {first.get('msg', 'invalid')}") from None
 
 
-# One statement for a batch's rows, sent as one JSON document (array parameters would make the
-# driver escape every JSON text again). `set_config(…, true)` turns off the wait for the WAL flush
+# One statement for many rows, sent as one JSON document (array parameters would make the
+# driver escape every JSON text again). Each row carries its own who and where (tenant, user, the
+# request): rows of concurrent requests share the statement (`_AuditLog`), and a row's tenant is
+# always its own request's principal. `set_config(…, true)` turns off the wait for the WAL flush
 # (~1 ms) for this statement's own transaction only, as SET LOCAL did inside BEGIN … COMMIT but
-# without those round trips: a crash can lose at most the WAL writer's delay of audit rows. Who
-# called comes from the context's principal only, once per batch; the SQL text is the same for
-# every batch size, so it is prepared once per connection.
+# without those round trips: a crash can lose at most the WAL writer's delay of audit rows. The
+# SQL text is the same for every batch size, so it is prepared once per connection.
 _AUDIT_SQL = """
 INSERT INTO tool_calls (tool, version, tenant_id, user_id, roles, is_demo, request_id, session_id, turn_id,
                         arguments, result, truncated, outcome, error_code, latency_ms)
-SELECT c.tool, c.version, %(tenant)s, %(user)s, %(roles)s::text[], %(demo)s, %(request)s, %(session)s, %(turn)s,
-       c.arguments, c.result, c.truncated, c.outcome, c.error_code, c.latency_ms
-  FROM jsonb_to_recordset(%(rows)s::jsonb) AS c(tool text, version int, arguments jsonb, result jsonb,
-                                                truncated bool, outcome text, error_code text, latency_ms float8)
+SELECT c.tool, c.version, c.tenant_id, c.user_id, ARRAY(SELECT jsonb_array_elements_text(c.roles)), c.is_demo,
+       c.request_id, c.session_id, c.turn_id, c.arguments, c.result, c.truncated, c.outcome, c.error_code,
+       c.latency_ms
+  FROM jsonb_to_recordset(%(rows)s::jsonb) AS c(tool text, version int, tenant_id text, user_id text, roles jsonb,
+                                                is_demo bool, request_id text, session_id text, turn_id text,
+                                                arguments jsonb, result jsonb, truncated bool, outcome text,
+                                                error_code text, latency_ms float8)
  WHERE set_config('synchronous_commit', 'off', true) IS NOT NULL
 """
 
 
-def _audit_row(p: _Pending, result: ToolResult) -> dict[str, Any]:
+def _who(ctx: ToolContext) -> dict[str, Any]:
+    """Who called, and from where: from the context's verified principal only."""
+    p = ctx.principal
+    return {
+        "tenant_id": p.tenant_id,
+        "user_id": p.user_id,
+        "roles": list(p.roles),
+        "is_demo": p.demo,
+        "request_id": ctx.request_id,
+        "session_id": ctx.session_id,
+        "turn_id": ctx.turn_id,
+    }
+
+
+def _audit_row(p: _Pending, result: ToolResult, who: dict[str, Any]) -> dict[str, Any]:
     stored = result.model_dump(mode="json", exclude={"latency_ms"})
     text = json.dumps(stored, ensure_ascii=False)
     cut = len(text) > AUDIT_RESULT_MAX_CHARS
@@ -456,6 +474,7 @@ def _audit_row(p: _Pending, result: ToolResult) -> dict[str, Any]:
     if has_control_chars(arguments):  # refused above; still audited, in a form Postgres stores
         arguments = scrubbed(arguments)
     return {
+        **who,
         "tool": p.tool.name if p.tool else p.name[:100],
         "version": p.tool.version if p.tool else 0,
         "arguments": arguments if isinstance(arguments, dict) else {"raw": str(arguments)[:AUDIT_RESULT_MAX_CHARS]},
@@ -467,38 +486,89 @@ def _audit_row(p: _Pending, result: ToolResult) -> dict[str, Any]:
     }
 
 
+# What one INSERT of audit rows came to: "ok", "bad_data" (Postgres refused the rows themselves),
+# "failed", or the exception when Postgres is away.
+_Outcome = str | BaseException
+
+
+class _AuditLog:
+    """The process's audit writer, a group commit: a write that arrives while one is under way
+    waits for the next INSERT, which takes every write waiting by then. In a burst the turns'
+    rows share statements instead of costing one each; alone, a write goes at once. A batch that
+    Postgres refuses is tried writer by writer, so one request's bad row never costs another's."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._waiting: list[tuple[list[dict[str, Any]], asyncio.Future[_Outcome]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def write(self, rows: list[dict[str, Any]]) -> _Outcome:
+        loop = asyncio.get_running_loop()
+        written: asyncio.Future[_Outcome] = loop.create_future()
+        if self._task is not None and self._task.get_loop() is not loop:
+            # A runtime used from another event loop (a test's, a server thread's): that loop's
+            # writer and waiters are not this one's.
+            self._task, self._waiting = None, [w for w in self._waiting if w[1].get_loop() is loop]
+        self._waiting.append((rows, written))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="tool-audit-writer")
+        return await asyncio.shield(written)  # a cancelled request does not cancel its rows
+
+    async def _run(self) -> None:
+        batch: list[tuple[list[dict[str, Any]], asyncio.Future[_Outcome]]] = []
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                outcome = await _insert_audit(self.runtime, [row for rows, _ in batch for row in rows])
+                for rows, written in batch:
+                    if outcome == "bad_data" and len(batch) > 1:
+                        written.set_result(await _insert_audit(self.runtime, rows))
+                    else:
+                        written.set_result(outcome)
+        finally:  # stopped mid-write (shutdown): no writer waits for ever
+            for _, written in [*batch, *self._waiting]:
+                if not written.done():
+                    written.set_result(RuntimeError("the audit writer stopped"))
+
+    async def aclose(self) -> None:
+        """Before the pool closes: what is waiting is written."""
+        if self._task is not None and self._task.get_loop() is asyncio.get_running_loop():
+            await asyncio.wait([self._task])
+
+
+def _audit_log(runtime: Runtime) -> _AuditLog:
+    writer = runtime.services.get("tool_audit")
+    if not isinstance(writer, _AuditLog):
+        writer = runtime.services["tool_audit"] = _AuditLog(runtime)
+    return writer
+
+
 async def _audit(
     pending: Sequence[_Pending], results: Sequence[ToolResult], ctx: ToolContext, *, raise_away: bool = False
 ) -> None:
-    """One audit row per call, all of a batch in one INSERT. If the batch is refused (e.g. a NUL
-    character in one row's JSON), each row is tried alone so that only a bad row goes missing.
-    `raise_away`: Postgres being away raises (the caller keeps the rows) instead of being logged."""
-    rows = [_audit_row(call, result) for call, result in zip(pending, results, strict=True)]
-    if await _insert_audit(rows, ctx, raise_away) != "bad_data" or len(rows) == 1:
-        return
-    for row in rows:  # only when the data was refused: an outage would just fail once per row
-        await _insert_audit([row], ctx, raise_away)
+    """One audit row per call, written with the other requests' waiting rows (`_AuditLog`). If
+    this request's rows are refused (e.g. a NUL character in one row's JSON), each is tried alone
+    so that only a bad row goes missing. `raise_away`: Postgres being away raises (the caller
+    keeps the rows) instead of being logged."""
+    who = _who(ctx)
+    rows = [_audit_row(call, result, who) for call, result in zip(pending, results, strict=True)]
+    outcomes = [await _audit_log(ctx.runtime).write(rows)]
+    if outcomes[0] == "bad_data" and len(rows) > 1:
+        # only when the data was refused: an outage would just fail once per row
+        outcomes = [await _insert_audit(ctx.runtime, [row]) for row in rows]
+    for outcome in outcomes:
+        if raise_away and isinstance(outcome, BaseException):
+            raise outcome
+        if outcome != "ok":
+            log.error("tool audit write failed", extra={"tools": [r["tool"] for r in rows], "tenant": who["tenant_id"]})
 
 
-async def _insert_audit(rows: list[dict[str, Any]], ctx: ToolContext, raise_away: bool = False) -> str:
-    """ "ok", "bad_data" (Postgres refused the rows themselves) or "failed"."""
-    p = ctx.principal
-    params = {
-        "rows": json.dumps(rows, ensure_ascii=False, default=str),
-        "tenant": p.tenant_id,
-        "user": p.user_id,
-        "roles": list(p.roles),
-        "demo": p.demo,
-        "request": ctx.request_id,
-        "session": ctx.session_id,
-        "turn": ctx.turn_id,
-    }
+async def _insert_audit(runtime: Runtime, rows: list[dict[str, Any]]) -> _Outcome:
     try:
-        async with ctx.runtime.pool.connection() as conn:
-            await conn.execute(_AUDIT_SQL, params)
-    except Exception as exc:
-        if raise_away and is_dependency_error(exc):
-            raise
-        log.error("tool audit write failed", extra={"tools": [r["tool"] for r in rows], "tenant": p.tenant_id})
+        async with runtime.pool.connection() as conn:
+            await conn.execute(_AUDIT_SQL, {"rows": json.dumps(rows, ensure_ascii=False, default=str)})
+    except Exception as exc:  # noqa: BLE001 - every failure is an outcome, logged by the writer
+        if is_dependency_error(exc):
+            return exc
         return "bad_data" if isinstance(exc, psycopg.DataError | UnicodeError) else "failed"
     return "ok"
