@@ -3,6 +3,7 @@ one answer per turn, legacy find-or-create."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from infrazen_agent.chat.sessions import ChatSession, new_session_id
@@ -120,3 +121,50 @@ async def test_an_answer_slides_its_own_session_expiry_only(runtime: Runtime) ->
     assert (await store.get_session("tenant-a", "u1", a.id)).expires_at == later  # type: ignore[union-attr]
     assert (await store.get_session("tenant-b", "u1", b.id)).expires_at == b.expires_at  # type: ignore[union-attr]
     assert [m["content"] for m in await store.messages(a)] == ["q", "answer"]
+
+
+async def test_concurrent_turns_of_two_tenants_share_statements_and_keep_their_own_rows(runtime: Runtime) -> None:
+    store = TranscriptStore(runtime.pool)
+    sessions = [await store.create_session(_session(f"tenant-{t}", "u1")) for t in "abab"]
+    later = sessions[0].expires_at + timedelta(hours=5)
+    # Four turns of two tenants start in the same instant; one of them is a resend of a stored message.
+    await store.add_user_message(
+        sessions[3], message_id="msg_old", turn_id="turn_old", content="old", client_message_id="dup", attachments=[]
+    )
+    stored = await asyncio.gather(
+        *(
+            store.add_user_message(
+                s, message_id=f"msg_u{i}", turn_id=f"turn_{i}", content=f"question {i} of {s.tenant_id}",
+                client_message_id="dup" if i == 3 else f"c{i}", attachments=[],
+            )
+            for i, s in enumerate(sessions)
+        )
+    )  # fmt: skip
+    assert stored == [True, True, True, False]  # each caller learns its own row's fate
+    await asyncio.gather(
+        *(
+            store.add_assistant_message(
+                s, message_id=f"msg_a{i}", turn_id=f"turn_{i}", content=f"answer {i}", status="complete",
+                tool_calls=[{"name": "t", "ok": True}], grounding={"figures": []}, usage={"prompt_tokens": i},
+                model="m", mode="online", error=None, expires_at=later,
+            )
+            for i, s in enumerate(sessions[:3])
+        )
+    )  # fmt: skip
+    async with runtime.pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT xmin::text AS tx, role, tenant_id, session_id FROM chat_messages WHERE id LIKE 'msg_u%%'"
+            " OR id LIKE 'msg_a%%' ORDER BY seq"
+        )
+        rows = await cur.fetchall()
+    assert len({r["tx"] for r in rows if r["role"] == "user"}) == 1  # one statement for the starts
+    assert len({r["tx"] for r in rows if r["role"] == "assistant"}) == 1  # and one for the answers
+    by_id = {s.id: s.tenant_id for s in sessions}
+    assert all(r["tenant_id"] == by_id[r["session_id"]] for r in rows)
+    for i, s in enumerate(sessions[:3]):
+        messages = await store.messages(s)
+        assert [m["content"] for m in messages] == [f"question {i} of {s.tenant_id}", f"answer {i}"]
+        assert messages[1]["usage"] == {"prompt_tokens": i} and messages[1]["tool_calls"] == [{"name": "t", "ok": True}]
+        assert (await store.get_session(s.tenant_id, "u1", s.id)).expires_at == later  # type: ignore[union-attr]
+    forged = ChatSession(id=sessions[0].id, tenant_id="tenant-b", user_id="u1", scope="analytics")
+    assert await store.messages(forged) == []

@@ -6,12 +6,15 @@ principal; a session id alone never finds anything.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
+from ..group_commit import GroupCommit
 from .sessions import ChatSession
 
 _SESSION_COLUMNS = "id, tenant_id, user_id, scope, recommendation_id, time_range, page_context, created_at, expires_at"
@@ -60,9 +63,42 @@ def public_message(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _rows_json(rows: Sequence[dict[str, Any]]) -> str:
+    return json.dumps(list(rows), ensure_ascii=False, default=str)
+
+
+# The turns' messages are written in group commits (group_commit.py): in a burst, the user messages
+# (and the answers) of many sessions share one statement. Each row names its own session and tenant.
+_USER_MESSAGES_SQL = """
+INSERT INTO chat_messages (id, session_id, tenant_id, turn_id, role, content, client_message_id, attachments)
+SELECT m.id, m.session_id, m.tenant_id, m.turn_id, 'user', m.content, m.client_message_id, m.attachments
+  FROM jsonb_to_recordset(%s::jsonb) AS m(id text, session_id text, tenant_id text, turn_id text, content text,
+                                          client_message_id text, attachments jsonb)
+ON CONFLICT (session_id, client_message_id) WHERE role = 'user' AND client_message_id IS NOT NULL DO NOTHING
+RETURNING id
+"""
+# The answer, and the session's expiry slid, in one statement.
+_ANSWERS_SQL = """
+WITH m AS (
+  SELECT * FROM jsonb_to_recordset(%s::jsonb) AS m(id text, session_id text, tenant_id text, turn_id text,
+         content text, status text, tool_calls jsonb, grounding jsonb, usage jsonb, model text, mode text,
+         error jsonb, expires_at timestamptz)),
+slid AS (UPDATE chat_sessions s SET updated_at = now(), expires_at = m.expires_at
+           FROM m WHERE s.id = m.session_id AND s.tenant_id = m.tenant_id)
+INSERT INTO chat_messages (id, session_id, tenant_id, turn_id, role, content, status, tool_calls, grounding, usage,
+                           model, mode, error)
+SELECT m.id, m.session_id, m.tenant_id, m.turn_id, 'assistant', m.content, m.status, m.tool_calls, m.grounding,
+       m.usage, m.model, m.mode, m.error
+  FROM m
+ON CONFLICT (turn_id, role) DO NOTHING
+"""
+
+
 class TranscriptStore:
     def __init__(self, pool: AsyncConnectionPool[Any]):
         self.pool = pool
+        self._user_messages: GroupCommit[dict[str, Any], bool] = GroupCommit("user messages", self._write_user_messages)
+        self._answers: GroupCommit[dict[str, Any], None] = GroupCommit("answers", self._write_answers)
 
     # --- sessions
     async def create_session(self, session: ChatSession, *, legacy_key: str | None = None) -> ChatSession:
@@ -129,15 +165,16 @@ class TranscriptStore:
         attachments: list[str],
     ) -> bool:
         """False when this client_message_id was already stored (a resend)."""
-        async with self.pool.connection(timeout=WRITE_WAIT_S) as conn:
-            cur = await conn.execute(
-                "INSERT INTO chat_messages (id, session_id, tenant_id, turn_id, role, content,"
-                " client_message_id, attachments) VALUES (%s,%s,%s,%s,'user',%s,%s,%s)"
-                " ON CONFLICT (session_id, client_message_id)"
-                " WHERE role = 'user' AND client_message_id IS NOT NULL DO NOTHING RETURNING id",
-                (message_id, session.id, session.tenant_id, turn_id, content, client_message_id, Jsonb(attachments)),
-            )
-            return await cur.fetchone() is not None
+        row = {
+            "id": message_id,
+            "session_id": session.id,
+            "tenant_id": session.tenant_id,
+            "turn_id": turn_id,
+            "content": content,
+            "client_message_id": client_message_id,
+            "attachments": attachments,
+        }
+        return await self._user_messages.submit(row)
 
     async def add_assistant_message(
         self,
@@ -156,32 +193,33 @@ class TranscriptStore:
         expires_at: datetime,
     ) -> None:
         """Stores the answer and slides the session's expiry, in one statement."""
+        row = {
+            "id": message_id,
+            "session_id": session.id,
+            "tenant_id": session.tenant_id,
+            "turn_id": turn_id,
+            "content": content,
+            "status": status,
+            "tool_calls": tool_calls,
+            "grounding": grounding,
+            "usage": usage,
+            "model": model,
+            "mode": mode,
+            "error": error,
+            "expires_at": expires_at.isoformat(),
+        }
+        await self._answers.submit(row)
+
+    async def _write_user_messages(self, rows: Sequence[dict[str, Any]]) -> list[bool]:
         async with self.pool.connection(timeout=WRITE_WAIT_S) as conn:
-            await conn.execute(
-                "WITH slid AS (UPDATE chat_sessions SET updated_at = now(), expires_at = %s"
-                " WHERE id = %s AND tenant_id = %s)"
-                " INSERT INTO chat_messages (id, session_id, tenant_id, turn_id, role, content,"
-                " status, tool_calls, grounding, usage, model, mode, error)"
-                " VALUES (%s,%s,%s,%s,'assistant',%s,%s,%s,%s,%s,%s,%s,%s)"
-                " ON CONFLICT (turn_id, role) DO NOTHING",
-                (
-                    expires_at,
-                    session.id,
-                    session.tenant_id,
-                    message_id,
-                    session.id,
-                    session.tenant_id,
-                    turn_id,
-                    content,
-                    status,
-                    Jsonb(tool_calls),
-                    Jsonb(grounding) if grounding is not None else None,
-                    Jsonb(usage) if usage is not None else None,
-                    model,
-                    mode,
-                    Jsonb(error) if error is not None else None,
-                ),
-            )
+            cur = await conn.execute(_USER_MESSAGES_SQL, (_rows_json(rows),))
+            stored = {r["id"] for r in await cur.fetchall()}
+        return [row["id"] in stored for row in rows]
+
+    async def _write_answers(self, rows: Sequence[dict[str, Any]]) -> list[None]:
+        async with self.pool.connection(timeout=WRITE_WAIT_S) as conn:
+            await conn.execute(_ANSWERS_SQL, (_rows_json(rows),))
+        return [None] * len(rows)
 
     async def add_interrupted(
         self, session: ChatSession, *, message_id: str, turn_id: str, error: dict[str, Any]

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..auth import Principal
 from ..errors import AgentError, Forbidden, InvalidInput, NotFound, RateLimited, UpstreamTimeout, is_dependency_error
+from ..group_commit import GroupCommit
 from ..guard.text import has_control_chars, refuse_control_chars, scrubbed
 from ..metrics import TOOL_CALLS, TOOL_LATENCY
 from ..runtime import Runtime
@@ -486,89 +487,46 @@ def _audit_row(p: _Pending, result: ToolResult, who: dict[str, Any]) -> dict[str
     }
 
 
-# What one INSERT of audit rows came to: "ok", "bad_data" (Postgres refused the rows themselves),
-# "failed", or the exception when Postgres is away.
-_Outcome = str | BaseException
-
-
-class _AuditLog:
-    """The process's audit writer, a group commit: a write that arrives while one is under way
-    waits for the next INSERT, which takes every write waiting by then. In a burst the turns'
-    rows share statements instead of costing one each; alone, a write goes at once. A batch that
-    Postgres refuses is tried writer by writer, so one request's bad row never costs another's."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self._waiting: list[tuple[list[dict[str, Any]], asyncio.Future[_Outcome]]] = []
-        self._task: asyncio.Task[None] | None = None
-
-    async def write(self, rows: list[dict[str, Any]]) -> _Outcome:
-        loop = asyncio.get_running_loop()
-        written: asyncio.Future[_Outcome] = loop.create_future()
-        if self._task is not None and self._task.get_loop() is not loop:
-            # A runtime used from another event loop (a test's, a server thread's): that loop's
-            # writer and waiters are not this one's.
-            self._task, self._waiting = None, [w for w in self._waiting if w[1].get_loop() is loop]
-        self._waiting.append((rows, written))
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="tool-audit-writer")
-        return await asyncio.shield(written)  # a cancelled request does not cancel its rows
-
-    async def _run(self) -> None:
-        batch: list[tuple[list[dict[str, Any]], asyncio.Future[_Outcome]]] = []
-        try:
-            while self._waiting:
-                batch, self._waiting = self._waiting, []
-                outcome = await _insert_audit(self.runtime, [row for rows, _ in batch for row in rows])
-                for rows, written in batch:
-                    if outcome == "bad_data" and len(batch) > 1:
-                        written.set_result(await _insert_audit(self.runtime, rows))
-                    else:
-                        written.set_result(outcome)
-        finally:  # stopped mid-write (shutdown): no writer waits for ever
-            for _, written in [*batch, *self._waiting]:
-                if not written.done():
-                    written.set_result(RuntimeError("the audit writer stopped"))
-
-    async def aclose(self) -> None:
-        """Before the pool closes: what is waiting is written."""
-        if self._task is not None and self._task.get_loop() is asyncio.get_running_loop():
-            await asyncio.wait([self._task])
-
-
-def _audit_log(runtime: Runtime) -> _AuditLog:
+def _audit_log(runtime: Runtime) -> GroupCommit[list[dict[str, Any]], None]:
+    """The process's audit writer: concurrent requests' rows share INSERTs (`GroupCommit`)."""
     writer = runtime.services.get("tool_audit")
-    if not isinstance(writer, _AuditLog):
-        writer = runtime.services["tool_audit"] = _AuditLog(runtime)
+    if not isinstance(writer, GroupCommit):
+
+        async def write(batches: Sequence[list[dict[str, Any]]]) -> list[None]:
+            await _insert_audit(runtime, [row for rows in batches for row in rows])
+            return [None] * len(batches)
+
+        writer = runtime.services["tool_audit"] = GroupCommit("tool audit", write)
     return writer
 
 
 async def _audit(
     pending: Sequence[_Pending], results: Sequence[ToolResult], ctx: ToolContext, *, raise_away: bool = False
 ) -> None:
-    """One audit row per call, written with the other requests' waiting rows (`_AuditLog`). If
-    this request's rows are refused (e.g. a NUL character in one row's JSON), each is tried alone
-    so that only a bad row goes missing. `raise_away`: Postgres being away raises (the caller
-    keeps the rows) instead of being logged."""
+    """One audit row per call, written with other requests' waiting rows (`_audit_log`). If this
+    request's rows are refused (e.g. a NUL character in one row's JSON), each is tried alone so
+    that only a bad row goes missing. `raise_away`: Postgres being away raises (the caller keeps
+    the rows) instead of being logged."""
     who = _who(ctx)
     rows = [_audit_row(call, result, who) for call, result in zip(pending, results, strict=True)]
-    outcomes = [await _audit_log(ctx.runtime).write(rows)]
-    if outcomes[0] == "bad_data" and len(rows) > 1:
-        # only when the data was refused: an outage would just fail once per row
-        outcomes = [await _insert_audit(ctx.runtime, [row]) for row in rows]
-    for outcome in outcomes:
-        if raise_away and isinstance(outcome, BaseException):
-            raise outcome
-        if outcome != "ok":
-            log.error("tool audit write failed", extra={"tools": [r["tool"] for r in rows], "tenant": who["tenant_id"]})
-
-
-async def _insert_audit(runtime: Runtime, rows: list[dict[str, Any]]) -> _Outcome:
     try:
-        async with runtime.pool.connection() as conn:
-            await conn.execute(_AUDIT_SQL, {"rows": json.dumps(rows, ensure_ascii=False, default=str)})
-    except Exception as exc:  # noqa: BLE001 - every failure is an outcome, logged by the writer
-        if is_dependency_error(exc):
-            return exc
-        return "bad_data" if isinstance(exc, psycopg.DataError | UnicodeError) else "failed"
-    return "ok"
+        await _audit_log(ctx.runtime).submit(rows)
+        return
+    except Exception as exc:  # noqa: BLE001 - sorted below: away, refused data, anything else
+        failures = [exc]
+    if isinstance(failures[0], psycopg.DataError | UnicodeError) and len(rows) > 1:
+        failures = []  # only when the data was refused: an outage would just fail once per row
+        for row in rows:
+            try:
+                await _insert_audit(ctx.runtime, [row])
+            except Exception as exc:  # noqa: BLE001 - that row's own failure
+                failures.append(exc)
+    for failure in failures:
+        if raise_away and is_dependency_error(failure):
+            raise failure
+        log.error("tool audit write failed", extra={"tools": [r["tool"] for r in rows], "tenant": who["tenant_id"]})
+
+
+async def _insert_audit(runtime: Runtime, rows: list[dict[str, Any]]) -> None:
+    async with runtime.pool.connection() as conn:
+        await conn.execute(_AUDIT_SQL, {"rows": json.dumps(rows, ensure_ascii=False, default=str)})
