@@ -3,6 +3,7 @@ agreeing with the engine's in-memory predicate."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 import pytest
@@ -78,6 +79,23 @@ async def test_a_recommendation_comes_with_its_resource_in_one_statement(
     assert res is not None and res == await src.resource(MAIN, rec.resource_id)
     with pytest.raises(NotFound):
         await src.recommendation_with_resource(SMALL, rec_id)  # another tenant's: not found, nothing joined
+    for absurd in (0, -1, 2**63, 10**30):  # ids no row has: the same not-found, not a database error
+        with pytest.raises(NotFound):
+            await src.recommendation_with_resource(MAIN, absurd)
+    # Concurrent reads of two tenants share a statement and get only their own rows.
+    small_type = next(t for t, v in demo.tenant(SMALL_TENANT)["recommendations"].items() if v["ids"])
+    small_rec = demo.recommendation(SMALL_TENANT, small_type)
+    both = await asyncio.gather(
+        src.recommendation_with_resource(MAIN, rec_id),
+        src.recommendation_with_resource(SMALL, small_rec),
+        src.recommendation_with_resource(SMALL, rec_id),
+        src.recommendation_with_resource(MAIN, small_rec),
+        return_exceptions=True,
+    )
+    assert both[0] == (rec, res) and isinstance(both[2], NotFound) and isinstance(both[3], NotFound)
+    small = both[1]
+    assert isinstance(small, tuple) and small[0].id == small_rec and small[1] is not None
+    assert small[1] == await src.resource(SMALL, small[0].resource_id)
     # A recommendation that names another tenant's resource (a hostile or broken import): that
     # resource does not come along, and reading it on its own is the usual not-found.
     foreign = demo.resource(SMALL_TENANT, "server")

@@ -14,7 +14,7 @@ from typing import Any, cast
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
-from ..group_commit import GroupCommit
+from ..batching import Batcher
 from .sessions import ChatSession
 
 _SESSION_COLUMNS = "id, tenant_id, user_id, scope, recommendation_id, time_range, page_context, created_at, expires_at"
@@ -67,7 +67,7 @@ def _rows_json(rows: Sequence[dict[str, Any]]) -> str:
     return json.dumps(list(rows), ensure_ascii=False, default=str)
 
 
-# The turns' messages are written in group commits (group_commit.py): in a burst, the user messages
+# The turns' messages are written in group commits (batching.py): in a burst, the user messages
 # (and the answers) of many sessions share one statement. Each row names its own session and tenant.
 _USER_MESSAGES_SQL = """
 INSERT INTO chat_messages (id, session_id, tenant_id, turn_id, role, content, client_message_id, attachments)
@@ -97,8 +97,8 @@ ON CONFLICT (turn_id, role) DO NOTHING
 class TranscriptStore:
     def __init__(self, pool: AsyncConnectionPool[Any]):
         self.pool = pool
-        self._user_messages: GroupCommit[dict[str, Any], bool] = GroupCommit("user messages", self._write_user_messages)
-        self._answers: GroupCommit[dict[str, Any], None] = GroupCommit("answers", self._write_answers)
+        self._user_messages: Batcher[dict[str, Any], bool] = Batcher("user messages", self._write_user_messages)
+        self._answers: Batcher[dict[str, Any], None] = Batcher("answers", self._write_answers)
 
     # --- sessions
     async def create_session(self, session: ChatSession, *, legacy_key: str | None = None) -> ChatSession:

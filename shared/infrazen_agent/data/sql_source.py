@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..auth import Principal
+from ..batching import Batcher
 from ..errors import InvalidInput, NotFound
 from ..runtime import Runtime
 from .model import (
@@ -48,14 +49,17 @@ _RESOURCE_COLUMNS = (
     " disk_type, cpu_class, nodes, sku, monthly_cost, currency, tags, created_at, updated_at"
 )
 _REC_WITH_RESOURCE_SQL = (
-    "SELECT "
+    'SELECT rec.tenant_id AS "asked.tenant", '
     + ", ".join(f"rec.{c}" for c in _REC_COLUMNS.split(", "))
     + ", "
     + ", ".join(f'r.{c} AS "resource.{c}"' for c in _RESOURCE_COLUMNS.split(", "))
-    + ', c.name AS "resource.connection_name" FROM recommendations rec'
+    + ', c.name AS "resource.connection_name"'
+    # Each asked (tenant, id) pair finds only its own tenant's recommendation and resource: the
+    # concurrent reads of several tenants share the statement (batching.py), never their rows.
+    " FROM unnest(%s::text[], %s::bigint[]) AS asked(tenant_id, id)"
+    " JOIN recommendations rec ON rec.tenant_id = asked.tenant_id AND rec.id = asked.id"
     " LEFT JOIN resources r ON r.tenant_id = rec.tenant_id AND r.id = rec.resource_id"
     " LEFT JOIN provider_connections c ON c.tenant_id = r.tenant_id AND c.id = r.connection_id"
-    " WHERE rec.tenant_id = %s AND rec.id = %s"
 )
 _RESOURCE_PREFIX = "resource."
 _PRICE_COLUMNS = (
@@ -148,6 +152,9 @@ class SqlSource:
 
     def __init__(self, runtime: Runtime):
         self.runtime = runtime
+        self._recs_with_resource: Batcher[tuple[str, int], tuple[Recommendation, Resource | None] | None] = Batcher(
+            "recommendation reads", self._read_recs_with_resource
+        )
 
     async def _all(self, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
         async with self.runtime.pool.connection() as conn:
@@ -283,17 +290,30 @@ class SqlSource:
     async def recommendation_with_resource(
         self, principal: Principal, recommendation_id: int
     ) -> tuple[Recommendation, Resource | None]:
-        """`recommendation` and its resource in one statement. The resource is None where
-        `resource` would not find it (not the tenant's, or without its connection): a caller that
-        needs it reads it on its own and gets the same not-found as always."""
-        row = await self._one(_REC_WITH_RESOURCE_SQL, (principal.tenant_id, recommendation_id))
-        if row is None:
+        """`recommendation` and its resource in one statement, shared with the process's other
+        reads of this kind under way (a burst's tool calls). The resource is None where `resource`
+        would not find it (not the tenant's, or without its connection): a caller that needs it
+        reads it on its own and gets the same not-found as always."""
+        if not 0 < recommendation_id < 2**63:  # no such id (and outside the array's bigint)
             raise NotFound(f"recommendation {recommendation_id} not found")
+        found = await self._recs_with_resource.submit((principal.tenant_id, recommendation_id))
+        if found is None:
+            raise NotFound(f"recommendation {recommendation_id} not found")
+        return found
+
+    async def _read_recs_with_resource(
+        self, asked: Sequence[tuple[str, int]]
+    ) -> list[tuple[Recommendation, Resource | None] | None]:
+        rows = await self._all(_REC_WITH_RESOURCE_SQL, ([t for t, _ in asked], [i for _, i in asked]))
         cut = len(_RESOURCE_PREFIX)
-        rec = {k: v for k, v in row.items() if not k.startswith(_RESOURCE_PREFIX)}
-        res = {k[cut:]: v for k, v in row.items() if k.startswith(_RESOURCE_PREFIX)}
-        found = res["id"] is not None and res["connection_name"] is not None
-        return recommendation_from_row(rec), resource_from_row(res) if found else None
+        by_key: dict[tuple[str, int], tuple[Recommendation, Resource | None]] = {}
+        for row in rows:
+            tenant = row.pop("asked.tenant")
+            rec = {k: v for k, v in row.items() if not k.startswith(_RESOURCE_PREFIX)}
+            res = {k[cut:]: v for k, v in row.items() if k.startswith(_RESOURCE_PREFIX)}
+            joined = res["id"] is not None and res["connection_name"] is not None
+            by_key[(tenant, rec["id"])] = (recommendation_from_row(rec), resource_from_row(res) if joined else None)
+        return [by_key.get(key) for key in asked]
 
     async def recommendations(
         self,

@@ -20,8 +20,8 @@ import psycopg
 from pydantic import BaseModel, ValidationError
 
 from ..auth import Principal
+from ..batching import Batcher
 from ..errors import AgentError, Forbidden, InvalidInput, NotFound, RateLimited, UpstreamTimeout, is_dependency_error
-from ..group_commit import GroupCommit
 from ..guard.text import has_control_chars, refuse_control_chars, scrubbed
 from ..metrics import TOOL_CALLS, TOOL_LATENCY
 from ..runtime import Runtime
@@ -487,16 +487,16 @@ def _audit_row(p: _Pending, result: ToolResult, who: dict[str, Any]) -> dict[str
     }
 
 
-def _audit_log(runtime: Runtime) -> GroupCommit[list[dict[str, Any]], None]:
-    """The process's audit writer: concurrent requests' rows share INSERTs (`GroupCommit`)."""
+def _audit_log(runtime: Runtime) -> Batcher[list[dict[str, Any]], None]:
+    """The process's audit writer: concurrent requests' rows share INSERTs (`Batcher`)."""
     writer = runtime.services.get("tool_audit")
-    if not isinstance(writer, GroupCommit):
+    if not isinstance(writer, Batcher):
 
         async def write(batches: Sequence[list[dict[str, Any]]]) -> list[None]:
             await _insert_audit(runtime, [row for rows in batches for row in rows])
             return [None] * len(batches)
 
-        writer = runtime.services["tool_audit"] = GroupCommit("tool audit", write)
+        writer = runtime.services["tool_audit"] = Batcher("tool audit", write)
     return writer
 
 

@@ -1,4 +1,4 @@
-"""The group commit: concurrent writes share statements, and each caller gets its own outcome."""
+"""Batched statements: concurrent calls share statements, and each caller gets its own outcome."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from infrazen_agent.group_commit import GroupCommit
+from infrazen_agent.batching import Batcher
 
 
 class Store:
@@ -31,7 +31,7 @@ class Store:
 
 async def test_concurrent_writes_share_a_statement_and_get_their_own_results() -> None:
     store = Store()
-    group: GroupCommit[str, str] = GroupCommit("test", store.write)
+    group: Batcher[str, str] = Batcher("test", store.write)
     assert await group.submit("alone") == "ok:alone" and store.calls == [["alone"]]  # quiet: at once
     store.calls.clear()
     first = asyncio.ensure_future(group.submit("w0"))
@@ -43,7 +43,7 @@ async def test_concurrent_writes_share_a_statement_and_get_their_own_results() -
 
 async def test_one_bad_write_costs_only_its_caller() -> None:
     store = Store()
-    group: GroupCommit[str, str] = GroupCommit("test", store.write)
+    group: Batcher[str, str] = Batcher("test", store.write)
     first = asyncio.ensure_future(group.submit("first"))
     await asyncio.sleep(0)
     outcomes = await asyncio.gather(*(group.submit(x) for x in ("a", "bad", "b")), return_exceptions=True)
@@ -56,7 +56,7 @@ async def test_one_bad_write_costs_only_its_caller() -> None:
 async def test_an_outage_fails_every_waiting_caller_once() -> None:
     store = Store()
     store.away = True
-    group: GroupCommit[str, str] = GroupCommit("test", store.write)
+    group: Batcher[str, str] = Batcher("test", store.write)
     outcomes = await asyncio.gather(*(group.submit(f"w{i}") for i in range(5)), return_exceptions=True)
     assert all(isinstance(o, RedisConnectionError) for o in outcomes)
     assert len(store.calls) == 1  # no item-by-item retries against a dependency that is away
@@ -64,7 +64,7 @@ async def test_an_outage_fails_every_waiting_caller_once() -> None:
 
 async def test_a_cancelled_caller_does_not_cancel_its_write() -> None:
     store = Store()
-    group: GroupCommit[str, str] = GroupCommit("test", store.write)
+    group: Batcher[str, str] = Batcher("test", store.write)
     caller = asyncio.ensure_future(group.submit("kept"))
     await asyncio.sleep(0.001)
     caller.cancel()
@@ -76,7 +76,7 @@ async def test_a_cancelled_caller_does_not_cancel_its_write() -> None:
 
 def test_writers_in_several_event_loops_at_once_each_get_their_answers() -> None:
     store = Store()
-    group: GroupCommit[str, str] = GroupCommit("test", store.write)
+    group: Batcher[str, str] = Batcher("test", store.write)
     answers: dict[str, list[str]] = {}
 
     def run(name: str) -> None:

@@ -1,16 +1,18 @@
-"""Concurrent callers' writes of one kind, batched into shared statements (a group commit).
+"""Concurrent callers' statements of one kind, batched into shared ones: a group commit for
+writes (user messages, answers, tool audit rows) and the same for point reads (a recommendation
+with its resource).
 
-A write that arrives while a statement is under way waits for the next one, which takes every
-write waiting by then; alone, a write goes at once. So a burst's turns share INSERTs instead of
-paying one statement each (pool checkout, round trip, commit), and nothing is delayed when the
-process is quiet. The caller gets its own item's result, exactly as if it had written alone:
+A call that arrives while a statement is under way waits for the next one, which takes every
+call waiting by then; alone, a call goes at once. So a burst's turns share statements instead of
+paying one each (pool checkout, round trip, commit), and nothing is delayed when the process is
+quiet. The caller gets its own item's result, exactly as if it had gone alone:
 
 - the batch statement fails because Postgres is away: every caller gets that error (and retries
   as it would have);
 - it fails for any other reason (a row Postgres refuses, a unique violation): each item is
-  written alone, so one caller's bad row never costs another caller's write.
+  tried alone, so one caller's bad row never costs another caller's.
 
-A caller that is cancelled does not cancel its write (it may already be in the statement).
+A caller that is cancelled does not cancel its item (it may already be in the statement).
 """
 
 from __future__ import annotations
@@ -34,10 +36,10 @@ class _Lane(Generic[T, R]):
         self.task: asyncio.Task[None] | None = None
 
 
-class GroupCommit(Generic[T, R]):
+class Batcher(Generic[T, R]):
     def __init__(self, name: str, write: Callable[[Sequence[T]], Awaitable[Sequence[R]]]) -> None:
-        """`write(items)` writes all of them in one statement and returns one result per item,
-        in order (or raises)."""
+        """`write(items)` runs all of them as one statement and returns one result per item, in
+        order (or raises)."""
         self.name = name
         self._write = write
         # Per event loop: a runtime can be used from several (a server thread's and a test's),
