@@ -90,3 +90,33 @@ async def test_a_stalled_redis_bounds_the_outbox_and_local_clients_still_get_eve
         assert hub._outbox.qsize() == 102 and hub.dropped == 150
     finally:
         await client.aclose()
+
+
+async def test_a_flush_of_many_sessions_events_is_one_message_and_each_session_keeps_its_order(
+    redis_url: str,
+) -> None:
+    one, two, _, clients = await _hubs(redis_url)
+    spy = aioredis.from_url(redis_url).pubsub()
+    await spy.psubscribe("chat:ev:*")
+    assert (await spy.get_message(timeout=5))["type"] == "psubscribe"
+    try:
+        remote = {f"s{i}": two.subscribe(f"s{i}") for i in range(0, 50, 2)}  # half the sessions followed there
+        for n in range(4):  # interleaved, as concurrent turns stream
+            for i in range(50):
+                one.publish(f"s{i}", Envelope.of(Delta(turn_id=f"t{i}", text=f"s{i} part {n}")))
+        for sid, sub in remote.items():
+            got = [await asyncio.wait_for(sub.get(), 5) for _ in range(4)]
+            assert [g.json for g in got] == [
+                Envelope.of(Delta(turn_id=f"t{sid[1:]}", text=f"{sid} part {n}")).json for n in range(4)
+            ]
+            assert sub.queue.empty()
+        messages = []
+        while (m := await spy.get_message(timeout=0.5)) is not None:
+            messages.append(m)
+        assert len(messages) == 1  # 200 events of 50 sessions, queued together: one message
+    finally:
+        await spy.aclose()  # type: ignore[no-untyped-call]
+        for hub in (one, two):
+            await hub.aclose()
+        for client in clients:
+            await client.aclose()

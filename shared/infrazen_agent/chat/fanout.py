@@ -1,7 +1,8 @@
 """Fan-out of turn events to every connection of a session, on any replica, through Redis pub/sub.
 
 One hub per process: events are delivered to local subscribers at once (no Redis round trip on
-the streaming path) and published to Redis, in order, by one background publisher; the hub's
+the streaming path) and published to Redis, in order, by one background publisher, which sends
+what waits as one message (every session's events, each record naming its session); the hub's
 single pattern subscription delivers other replicas' events to local subscribers and skips its
 own (each message carries its origin). Control messages (cancel) travel the same way.
 
@@ -26,7 +27,8 @@ from ..agent.events import Envelope
 
 log = logging.getLogger("infrazen_agent.chat.fanout")
 
-_EVENTS = "chat:ev:"
+_EVENTS = "chat:ev:"  # + session id: an event's address in the outbox
+_EVENTS_ALL = "chat:ev:*"  # the one channel every flush's events travel on (matched by the pattern)
 _CONTROL = "chat:ctl:"
 _SEP = "\x1f"  # between the fields of a record
 _RS = "\x1e"  # between records (JSON escapes control characters, so neither occurs in a body)
@@ -159,14 +161,22 @@ class Hub:
             batch = [(channel, record)]
             while not self._outbox.empty() and len(batch) < 1024:
                 batch.append(self._outbox.get_nowait())
-            # Under load many events wait at once: one message per channel carries them all, in
-            # order (fewer Redis messages to publish here and to parse on every replica).
-            by_channel: dict[str, list[str]] = {}
+            # Under load many events wait at once: the events of every session go in one
+            # message, in order (each record names its session), and each control channel's in
+            # one. A replica receives one message per flush, not one per session: with hundreds
+            # of sessions streaming, parsing a message each was most of a replica's fan-out CPU.
+            events: list[str] = []
+            control: dict[str, list[str]] = {}
             for ch, rec in batch:
-                by_channel.setdefault(ch, []).append(rec)
+                if ch.startswith(_EVENTS):
+                    events.append(ch[len(_EVENTS) :] + _SEP + rec)
+                else:
+                    control.setdefault(ch, []).append(rec)
             try:
                 async with self.redis.pipeline(transaction=False) as pipe:
-                    for ch, records in by_channel.items():
+                    if events:
+                        pipe.publish(_EVENTS_ALL, self.origin + _SEP + _RS.join(events))
+                    for ch, records in control.items():
                         pipe.publish(ch, self.origin + _SEP + _RS.join(records))
                     await pipe.execute()
             except Exception:  # other replicas miss these; local clients already have them
@@ -211,14 +221,13 @@ class Hub:
         if raw.startswith(self._own_prefix):
             return  # our own: local subscribers already have it
         channel = message["channel"].decode()
-        if channel.startswith(_EVENTS):
-            session_id = channel[len(_EVENTS) :]
-            if session_id not in self._subs:
-                return  # no connection of that session here: every replica sees every session's events
+        if channel == _EVENTS_ALL:
             _, _, records = raw.decode().partition(_SEP)
+            subs = self._subs
             for record in records.split(_RS):
-                etype, turn_id, terminal, body = record.split(_SEP, 3)
-                self._dispatch(session_id, Envelope(etype, turn_id or None, body, terminal == "1"))
+                session_id, etype, turn_id, terminal, body = record.split(_SEP, 4)
+                if session_id in subs:  # no connection of that session here: skipped unparsed
+                    self._dispatch(session_id, Envelope(etype, turn_id or None, body, terminal == "1"))
         elif channel.startswith(_CONTROL) and self.on_control is not None:
             _, _, records = raw.decode().partition(_SEP)
             for body in records.split(_RS):
