@@ -174,6 +174,9 @@ class Settings(BaseSettings):
     # "<role>:*", "*" → calls per TOOL_RATE_WINDOW_S; a chat turn or a text is one admission.
     tool_rate_limits: Annotated[dict[str, int], NoDecode] = Field(default_factory=lambda: {"*": 60})
     tool_rate_window_s: int = Field(default=60, ge=1, le=3600)
+    # Turns answered at once per process; more wait for a slot, in order (their messages are
+    # stored and announced). Overload keeps answers streaming on time instead of slowing all.
+    chat_max_active_turns: int = Field(default=200, ge=1)
     transcript_retry_s: float = 300.0  # a streamed answer is stored with retries this long while Postgres is away
 
     # --- action tools (proposed by the model, run after the user confirms)

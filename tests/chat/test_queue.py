@@ -5,6 +5,7 @@ cancel stops the running turn (or takes a named waiting message off the queue)."
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from infrazen_agent.config import Settings
@@ -164,3 +165,35 @@ async def test_another_tenant_cannot_see_or_cancel_what_waits_in_a_session(
     answers = [e for e in of_type(events, "message")]
     assert [a["status"] for a in answers] == ["complete", "complete"]
     assert answers[-1]["turn_id"] == queued["turn_id"] and answers[-1]["content"] == "Ответ на второй."
+
+
+async def test_past_the_active_turn_limit_turns_wait_for_a_slot_and_all_are_answered(
+    llm_settings: Callable[..., Settings], llm_server: ScriptedLLMServer
+) -> None:
+    # Overload: more turns than the process answers at once. The rest are stored and announced at
+    # once, wait for a slot, and are answered; no more model calls run than there are slots.
+    llm_server.default_reply = Reply(text="Ответ без цифр.", delay_first_token_s=1.2)
+    with running_chat(llm_settings(chat_max_active_turns=2)) as chat:
+        rec = top_recommendation(chat.settings)
+        body = {"scope": "recommendation", "recommendation_id": str(rec["id"])}
+        sids = [(await chat.start(body))["session_id"] for _ in range(5)]
+        tabs = [chat.ws(sid) for sid in sids]
+        clients = [await tab.__aenter__() for tab in tabs]
+        try:
+            sent = len(llm_server.requests)
+            await asyncio.gather(*(ws.send({"type": "message", "content": "Что дальше?"}) for ws in clients))
+            turns = [asyncio.create_task(ws.turn(20)) for ws in clients]
+            async with asyncio.timeout(5):
+                while len(llm_server.requests) - sent < 2:
+                    await asyncio.sleep(0.01)
+            await asyncio.sleep(0.3)  # the first two wait for their model's first token: no third call
+            in_flight = len(llm_server.requests) - sent
+            ends = await asyncio.gather(*turns)
+        finally:
+            for tab in tabs:
+                await tab.__aexit__(None, None, None)
+        rows = query(chat.settings, "SELECT count(*) AS n FROM chat_messages WHERE role = 'user'")
+    assert in_flight == 2
+    assert all(e[0]["type"] == "turn_started" for e in ends)  # announced at once, slot or not
+    assert [of_type(e, "message")[0]["content"] for e in ends] == ["Ответ без цифр."] * 5
+    assert len(llm_server.requests) - sent == 5 and rows[0]["n"] == 5

@@ -126,6 +126,8 @@ class ChatService:
         self._watching: dict[str, asyncio.Task[None]] = {}  # sessions with messages waiting here
         self._closing = False
         self._background: set[asyncio.Task[None]] = set()
+        # Bounded concurrency: past it, a turn waits for a slot (see Settings.chat_max_active_turns).
+        self._slots = asyncio.Semaphore(runtime.settings.chat_max_active_turns)
 
     async def start(self) -> None:
         await self.hub.start()
@@ -590,7 +592,7 @@ class ChatService:
 
         async def work() -> str:
             nonlocal recent, pack
-            async with asyncio.timeout(TURN_TIMEOUT_S):
+            async with self._slots, asyncio.timeout(TURN_TIMEOUT_S):
                 recent = cached if cached is not None else await self._recent_from_db(session, turn_id)
                 CACHE_LOOKUPS.labels("context_pack", "miss" if pack is None else "hit").inc()
                 if pack is None:
