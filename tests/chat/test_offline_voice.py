@@ -6,6 +6,7 @@ intent and language."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from pathlib import Path
@@ -79,6 +80,9 @@ async def _ask(
     out = []
     async with chat.ws(started["session_id"], user=user) as ws:
         for (intent, lang), question in sorted(questions.items()):
+            # At a person's pace: a connection may send 10 frames a second (bursts of 20), and
+            # offline answers come back in tens of ms, so back-to-back questions get refused.
+            await asyncio.sleep(0.12)
             try:
                 events = await ws.ask(question)
             except TimeoutError as exc:
