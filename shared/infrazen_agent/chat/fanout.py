@@ -27,8 +27,8 @@ from ..agent.events import Envelope
 
 log = logging.getLogger("infrazen_agent.chat.fanout")
 
-_EVENTS = "chat:ev:"  # + session id: an event's address in the outbox
-_EVENTS_ALL = "chat:ev:*"  # the one channel every flush's events travel on (matched by the pattern)
+_EVENTS = "chat:ev:"
+_EVENTS_ALL = _EVENTS + "*"  # the one channel every session's events travel on (matched by the pattern)
 _CONTROL = "chat:ctl:"
 _SEP = "\x1f"  # between the fields of a record
 _RS = "\x1e"  # between records (JSON escapes control characters, so neither occurs in a body)
@@ -137,7 +137,7 @@ class Hub:
         self._dispatch(session_id, env)
         terminal = "1" if env.terminal else "0"
         record = _SEP.join((env.type, env.turn_id or "", terminal, env.json))
-        self._enqueue(_EVENTS + session_id, record, essential=env.terminal)
+        self._enqueue(_EVENTS_ALL, session_id + _SEP + record, essential=env.terminal)
 
     def _enqueue(self, channel: str, record: str, *, essential: bool) -> None:
         if not essential and self._outbox.qsize() >= OUTBOX_LIMIT:
@@ -161,22 +161,16 @@ class Hub:
             batch = [(channel, record)]
             while not self._outbox.empty() and len(batch) < 1024:
                 batch.append(self._outbox.get_nowait())
-            # Under load many events wait at once: the events of every session go in one
-            # message, in order (each record names its session), and each control channel's in
-            # one: every replica (this one too) receives one message per flush, not one per
+            # Under load many events wait at once: one message per channel carries them all, in
+            # order. Every session's events share one channel (each record names its session),
+            # so every replica (this one too) receives one message per flush, not one per
             # streaming session.
-            events: list[str] = []
-            control: dict[str, list[str]] = {}
+            by_channel: dict[str, list[str]] = {}
             for ch, rec in batch:
-                if ch.startswith(_EVENTS):
-                    events.append(ch[len(_EVENTS) :] + _SEP + rec)
-                else:
-                    control.setdefault(ch, []).append(rec)
+                by_channel.setdefault(ch, []).append(rec)
             try:
                 async with self.redis.pipeline(transaction=False) as pipe:
-                    if events:
-                        pipe.publish(_EVENTS_ALL, self.origin + _SEP + _RS.join(events))
-                    for ch, records in control.items():
+                    for ch, records in by_channel.items():
                         pipe.publish(ch, self.origin + _SEP + _RS.join(records))
                     await pipe.execute()
             except Exception:  # other replicas miss these; local clients already have them

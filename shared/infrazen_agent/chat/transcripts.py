@@ -63,6 +63,17 @@ def public_message(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _message_row(session: ChatSession, message_id: str, turn_id: str, content: str) -> dict[str, Any]:
+    """What every message row names: itself, its session and tenant (the session's), its turn."""
+    return {
+        "id": message_id,
+        "session_id": session.id,
+        "tenant_id": session.tenant_id,
+        "turn_id": turn_id,
+        "content": content,
+    }
+
+
 def _rows_json(rows: Sequence[dict[str, Any]]) -> str:
     return json.dumps(list(rows), ensure_ascii=False, default=str)
 
@@ -165,16 +176,10 @@ class TranscriptStore:
         attachments: list[str],
     ) -> bool:
         """False when this client_message_id was already stored (a resend)."""
-        row = {
-            "id": message_id,
-            "session_id": session.id,
-            "tenant_id": session.tenant_id,
-            "turn_id": turn_id,
-            "content": content,
-            "client_message_id": client_message_id,
-            "attachments": attachments,
-        }
-        return await self._user_messages.submit(row)
+        row = _message_row(session, message_id, turn_id, content)
+        return await self._user_messages.submit(
+            {**row, "client_message_id": client_message_id, "attachments": attachments}
+        )
 
     async def add_assistant_message(
         self,
@@ -194,11 +199,7 @@ class TranscriptStore:
     ) -> None:
         """Stores the answer and slides the session's expiry, in one statement."""
         row = {
-            "id": message_id,
-            "session_id": session.id,
-            "tenant_id": session.tenant_id,
-            "turn_id": turn_id,
-            "content": content,
+            **_message_row(session, message_id, turn_id, content),
             "status": status,
             "tool_calls": tool_calls,
             "grounding": grounding,

@@ -426,7 +426,7 @@ def _validate(tool: Tool, arguments: dict[str, Any]) -> BaseModel:
 
 # One statement for many rows, sent as one JSON document (array parameters would make the
 # driver escape every JSON text again). Each row carries its own who and where (tenant, user, the
-# request): rows of concurrent requests share the statement (`_AuditLog`), and a row's tenant is
+# request): rows of concurrent requests share the statement (`_audit_log`), and a row's tenant is
 # always its own request's principal. `set_config(…, true)` turns off the wait for the WAL flush
 # (~1 ms) for this statement's own transaction only, as SET LOCAL did inside BEGIN … COMMIT but
 # without those round trips: a crash can lose at most the WAL writer's delay of audit rows. The
