@@ -65,26 +65,34 @@ class TimedLLMServer(ScriptedLLMServer):
         self.sent: dict[str, list[tuple[int, float]]] = defaultdict(list)  # key -> (chars, t)
         # Tool-round mode: a request that does not follow a tool result gets this tool call first.
         self.tool_call: Reply | None = None
+        # Per streamed answer: how much later than its scripted delay its first event left, after
+        # the request was read (ms). The server's own queueing, which a client counts as latency.
+        self.late_ms: list[float] = []
         self.app.add_route("/_bench/reply", self._set_reply, methods=["POST"])
+        self.app.add_route("/_bench/late", self._take_late, methods=["POST"])
         self.app.add_route("/_bench/tool_round", self._set_tool_round, methods=["POST"])
         self.app.add_route("/_bench/sent", self._get_sent, methods=["GET"])
 
-    async def _set_reply(self, request: Request) -> Response:
-        body = await request.json()
+    def set_reply(self, body: dict[str, Any]) -> None:
         reply = Reply(**body["reply"])
         if body.get("default"):
             self.default_reply = reply
         else:
             self.script(reply)
-        return JSONResponse({})
 
-    async def _set_tool_round(self, request: Request) -> Response:
-        body = await request.json()
+    def set_tool_round(self, body: dict[str, Any]) -> None:
         if body.get("tool"):
             call = ScriptedToolCall(name=body["tool"], arguments=json.dumps(body.get("arguments") or {}))
             self.tool_call = Reply(tool_calls=[call], delay_first_token_s=float(body.get("delay_s") or 0))
         else:
             self.tool_call = None
+
+    async def _set_reply(self, request: Request) -> Response:
+        self.set_reply(await request.json())
+        return JSONResponse({})
+
+    async def _set_tool_round(self, request: Request) -> Response:
+        self.set_tool_round(await request.json())
         return JSONResponse({})
 
     def _reply_for(self, body: dict[str, Any]) -> Reply:
@@ -96,10 +104,45 @@ class TimedLLMServer(ScriptedLLMServer):
     async def _get_sent(self, _: Request) -> Response:
         return JSONResponse(self.sent)
 
+    def take_late(self) -> list[float]:
+        late, self.late_ms = self.late_ms, []
+        return late
+
+    async def _take_late(self, _: Request) -> Response:
+        return JSONResponse(self.take_late())
+
+    def stamp_first(self, arrived: float, reply: Reply) -> None:
+        self.late_ms.append(round((time.perf_counter() - arrived - reply.delay_first_token_s) * 1000, 3))
+
+    @staticmethod
+    def key_of(body: dict[str, Any]) -> str:
+        """The bench's marker in the last message ("[bench:<key>]"), or ""."""
+        text = json.dumps(body.get("messages", [])[-1:])
+        return text.split("[bench:", 1)[1].split("]", 1)[0] if "[bench:" in text else ""
+
+    def record(self, key: str, chunk: bytes, total: int) -> int:
+        """Stamps a content piece of answer `key` as it leaves; returns the characters sent so far."""
+        if chunk.startswith(b"data: {"):
+            choices = json.loads(chunk[6:]).get("choices") or [{}]
+            piece = (choices[0].get("delta") or {}).get("content") or ""
+            if piece:
+                total += len(piece)
+                self.sent[key].append((total, time.perf_counter()))
+        return total
+
+    def _sse(self, reply: Reply, model: str, include_usage: bool) -> AsyncIterator[bytes]:
+        return self._stamped(super()._sse(reply, model, include_usage), reply, time.perf_counter())
+
+    async def _stamped(self, events: AsyncIterator[bytes], reply: Reply, arrived: float) -> AsyncIterator[bytes]:
+        async for event in events:
+            if arrived:
+                self.stamp_first(arrived, reply)
+                arrived = 0.0
+            yield event
+
     async def _completions(self, request: Request) -> Response:
         body = await request.json()
-        text = json.dumps(body.get("messages", [])[-1:])
-        key = text.split("[bench:", 1)[1].split("]", 1)[0] if "[bench:" in text else ""
+        key = self.key_of(body)
         response = await super()._completions(request)
         if key and isinstance(response, StreamingResponse):
             response.body_iterator = self._record(key, response.body_iterator)
@@ -108,24 +151,20 @@ class TimedLLMServer(ScriptedLLMServer):
     async def _record(self, key: str, chunks: AsyncIterator[Any]) -> AsyncIterator[Any]:
         total = 0
         async for chunk in chunks:
-            raw = chunk if isinstance(chunk, bytes) else str(chunk).encode()
-            if raw.startswith(b"data: {"):
-                choices = json.loads(raw[6:]).get("choices") or [{}]
-                piece = (choices[0].get("delta") or {}).get("content") or ""
-                if piece:
-                    total += len(piece)
-                    self.sent[key].append((total, time.perf_counter()))
+            total = self.record(key, chunk if isinstance(chunk, bytes) else str(chunk).encode(), total)
             yield chunk
 
 
 class RemoteLLM:
-    """Controls the timed model server running in a child process."""
+    """Controls the timed model server running in a child process: the lean one by default
+    (bench/model_server.py), or the Starlette app the tests use (`lean=False`)."""
 
-    def __init__(self, log: Any) -> None:
+    def __init__(self, log: Any, lean: bool = True) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.url = f"{self.base}/v1"
-        cmd = [sys.executable, "-m", "bench.chat_bench", "--serve-llm", str(self.port)]
+        module = "bench.model_server" if lean else "bench.chat_bench"
+        cmd = [sys.executable, "-m", module, "--serve-llm", str(self.port)]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and self.proc.poll() is None:
@@ -151,6 +190,11 @@ class RemoteLLM:
         """Every answer starts with one call of `tool` (None: no tool round)."""
         body = {"tool": tool, "arguments": arguments, "delay_s": delay_s}
         httpx.post(f"{self.base}/_bench/tool_round", json=body).raise_for_status()
+
+    def late(self) -> list[float]:
+        """The model server's own lateness per streamed answer since the last call (ms)."""
+        result: list[float] = httpx.post(f"{self.base}/_bench/late", timeout=30).json()
+        return result
 
     def sent(self) -> dict[str, list[tuple[int, float]]]:
         result: dict[str, list[tuple[int, float]]] = httpx.get(f"{self.base}/_bench/sent", timeout=30).json()
@@ -228,7 +272,7 @@ class Bench:
         self.args = args
         self.tmp = tmp
         self.log = (tmp / "agent.log").open("wb")
-        self.llm = RemoteLLM(self.log)
+        self.llm = RemoteLLM(self.log, lean=args.model_server == "lean")
         self.pg = EmbeddedPostgres(tmp / "pg")
         self.redis = EmbeddedRedis(tmp / "redis")
         self.proc: subprocess.Popen[bytes] | None = None
@@ -584,6 +628,12 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=1, help="the chat process's serve --workers (0: one per core)")
     parser.add_argument("--profile", metavar="FILE", help="py-spy samples of the chat process while streaming")
+    parser.add_argument(
+        "--model-server",
+        choices=["lean", "starlette"],
+        default="lean",
+        help="the scripted model's server: bench/model_server.py, or the tests' Starlette app",
+    )
     parser.add_argument("--serve-llm", type=int, metavar="PORT", help=argparse.SUPPRESS)  # the model server's process
     args = parser.parse_args()
     if args.serve_llm:
