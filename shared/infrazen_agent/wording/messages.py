@@ -8,6 +8,7 @@ from .import_messages import IMPORT_MESSAGES
 from .numbers import Lang
 from .plural import pick
 from .report_messages import REPORT_MESSAGES
+from .tool_line_messages import TOOL_LINE_MESSAGES
 
 MESSAGES: dict[str, dict[Lang, str]] = {
     # Put right after a figure that no tool backs.
@@ -219,6 +220,7 @@ MESSAGES.update(REPORT_MESSAGES)
 MESSAGES.update(CHAT_MESSAGES)
 PLURALS = CHAT_PLURALS
 MESSAGES.update(IMPORT_MESSAGES)
+MESSAGES.update(TOOL_LINE_MESSAGES)
 
 
 def error_text(code: str, detail: str, lang: str) -> str:
