@@ -32,7 +32,7 @@ from typing import Any
 import httpx
 import websockets
 
-from bench.chat_bench import SECRET, TENANT, RemoteLLM, _cpu_s, _pct, _rss_kb, _stats, _tree
+from bench.chat_bench import SECRET, TENANT, RemoteLLM, _cpu_s, _pct, _rss_kb, _stats, _tree, add_model_server_option
 from infrazen_agent.auth import mint_token
 from infrazen_agent.config import Settings
 from infrazen_agent.data.loader import seed_database
@@ -206,12 +206,7 @@ def main() -> None:
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="extra service settings")
     parser.add_argument("--baseline", metavar="DIR", help="another checkout to run interleaved as the baseline")
     parser.add_argument("--profile", metavar="FILE", help="py-spy samples of the tool-round bursts (raw format)")
-    parser.add_argument(
-        "--model-server",
-        choices=["lean", "starlette"],
-        default="lean",
-        help="the scripted model's server: bench/model_server.py, or the tests' Starlette app",
-    )
+    add_model_server_option(parser)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="iza-burst-", dir="/tmp"))
     log = (tmp / "agent.log").open("wb")

@@ -155,6 +155,16 @@ class TimedLLMServer(ScriptedLLMServer):
             yield chunk
 
 
+def add_model_server_option(parser: argparse.ArgumentParser) -> None:
+    """`--model-server`, for every bench that runs a RemoteLLM (`lean=args.model_server == "lean"`)."""
+    parser.add_argument(
+        "--model-server",
+        choices=["lean", "starlette"],
+        default="lean",
+        help="the scripted model's server: bench/model_server.py, or the tests' Starlette app",
+    )
+
+
 class RemoteLLM:
     """Controls the timed model server running in a child process: the lean one by default
     (bench/model_server.py), or the Starlette app the tests use (`lean=False`)."""
@@ -628,12 +638,7 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=1, help="the chat process's serve --workers (0: one per core)")
     parser.add_argument("--profile", metavar="FILE", help="py-spy samples of the chat process while streaming")
-    parser.add_argument(
-        "--model-server",
-        choices=["lean", "starlette"],
-        default="lean",
-        help="the scripted model's server: bench/model_server.py, or the tests' Starlette app",
-    )
+    add_model_server_option(parser)
     parser.add_argument("--serve-llm", type=int, metavar="PORT", help=argparse.SUPPRESS)  # the model server's process
     args = parser.parse_args()
     if args.serve_llm:

@@ -27,6 +27,11 @@ from tests.support.llm_server import Reply
 _REASONS = {200: "OK", 404: "Not Found"}
 
 
+def _chunk(data: bytes) -> bytes:
+    """One chunk of a chunked body (the empty one ends it)."""
+    return b"%x\r\n%b\r\n" % (len(data), data)
+
+
 class LeanModelServer:
     def __init__(self) -> None:
         self.script = TimedLLMServer()  # the replies, their chunks and the stamps of what was sent
@@ -39,10 +44,7 @@ class LeanModelServer:
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:  # keep-alive: one request after another on the connection
-                try:
-                    head = await reader.readuntil(b"\r\n\r\n")
-                except (asyncio.IncompleteReadError, ConnectionError):
-                    return
+                head = await reader.readuntil(b"\r\n\r\n")
                 line, *fields = head.decode("latin-1").split("\r\n")
                 method, path = line.split(" ", 2)[:2]
                 headers = dict((k.strip().lower(), v.strip()) for k, _, v in (f.partition(":") for f in fields if f))
@@ -108,8 +110,8 @@ class LeanModelServer:
                 self.script.stamp_first(arrived, reply)
             if key:
                 total = self.script.record(key, event, total)
-            writer.write(b"%x\r\n%b\r\n" % (len(event), event))  # one HTTP chunk per event, as streamed
-        writer.write(b"e\r\ndata: [DONE]\n\n\r\n0\r\n\r\n")
+            writer.write(_chunk(event))  # one HTTP chunk per event, as streamed
+        writer.write(_chunk(b"data: [DONE]\n\n") + _chunk(b""))
         await writer.drain()
 
 
