@@ -11,7 +11,7 @@ import websockets
 from infrazen_agent.wording import format_money
 from tests.support.llm_server import Reply, ScriptedLLMServer
 
-from .clients import Chat, of_type, text_of, top_recommendation
+from .clients import Chat, of_type, query, text_of, top_recommendation
 from .test_legacy_client import _frames, infrazen_token
 
 
@@ -77,3 +77,27 @@ async def test_the_infrazen_route_gets_the_corrected_text(online_chat: Chat, llm
         await conn.send(json.dumps({"content": "Сколько сэкономим?"}))
         frames = await _frames(conn, "assistant")
     assert frames[-1]["content"] == right
+
+
+_CORES_RU = {2: "два ядра", 4: "четыре ядра", 8: "восемь ядер", 16: "шестнадцать ядер"}
+
+
+async def test_a_figure_in_words_traces_to_the_pack(online_chat: Chat, llm_server: ScriptedLLMServer) -> None:
+    """No digit in the answer, but a figure all the same ("восемь ядер"): it is checked against
+    the pack's facts like any other, so a true one is neither re-asked nor marked, and a wrong
+    one is."""
+    rec = top_recommendation(online_chat.settings)
+    (res,) = query(online_chat.settings, "SELECT vcpu FROM resources WHERE id = %s", rec["resource_id"])
+    vcpu = int(res["vcpu"])
+    wrong = next(n for n in _CORES_RU if n != vcpu)
+    true_answer = f"Сейчас у сервера {_CORES_RU[vcpu]}, переезд сохранит их."
+    wrong_answer = f"Сейчас у сервера {_CORES_RU[wrong]}, переезд сохранит их."
+    llm_server.script(Reply(text=true_answer), Reply(text=wrong_answer), Reply(text=wrong_answer))
+    started = await online_chat.start({"scope": "recommendation", "recommendation_id": rec["id"]})
+    async with online_chat.ws(started["session_id"]) as ws:
+        first = of_type(await ws.ask("Сколько у него ядер?"), "message")[-1]
+        second = of_type(await ws.ask("А точно?"), "message")[-1]
+    assert (first["revised"], first["content"], first["grounding"]["ok"]) == (False, true_answer, True)
+    assert [n["source"] for n in first["grounding"]["numbers"]] == ["resource.spec.vcpu"]
+    assert len(llm_server.requests) == 3  # the true answer: no re-ask; the wrong one: one
+    assert second["revised"] is True and second["grounding"]["ok"] is False

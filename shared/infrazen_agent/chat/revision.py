@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..agent.grounding import Fact, FactIndex, Grounding, mark_untraced, trace
+from ..agent.grounding import Fact, FactIndex, Grounding, extract_claims, mark_untraced, trace
 from ..agent.loop import TOKEN_BUDGET, TurnState
 from ..agent.prompt import DATA_NOTE, data_envelope, system_prompt
 from ..context.packs import model_view
@@ -52,7 +52,7 @@ def _reask_messages(
 
 async def check_answer(
     answer: str,
-    facts: Sequence[Fact],
+    facts: Sequence[Fact] | Callable[[], Sequence[Fact]],
     *,
     lang: str,
     reask: Callable[[list[dict[str, Any]]], Awaitable[str]] | None = None,
@@ -61,8 +61,12 @@ async def check_answer(
     state: TurnState | None = None,
 ) -> Checked:
     """The answer as the user may see it. `reask(messages) -> str` asks the model once more
-    (None: no model for this turn, or not a complete answer)."""
-    idx = FactIndex(facts)
+    (None: no model for this turn, or not a complete answer). `facts` may be a function that
+    collects them: it is called only for an answer that states a figure."""
+    if not extract_claims(answer):  # nothing to trace: the facts are not even collected
+        GROUNDING_CHECKS.labels("chat", "traced").inc()
+        return Checked(answer, Grounding([]))
+    idx = FactIndex(facts() if callable(facts) else facts)
     grounding = trace(answer, idx)
     if grounding.ok:
         GROUNDING_CHECKS.labels("chat", "traced").inc()

@@ -35,7 +35,7 @@ from ..agent.events import (
     TurnStarted,
     Usage,
 )
-from ..agent.grounding import Fact, Grounding, facts_from_tool, has_digits
+from ..agent.grounding import Fact, Grounding, facts_from_tool
 from ..agent.loop import AgentLoop, TurnState
 from ..agent.prompt import IMAGE_MARK, build_messages, detect_language
 from ..agent.tool_specs import model_specs
@@ -585,8 +585,6 @@ class ChatService:
         state = TurnState()
         mode = "online"
         status, error = "complete", None
-        # The user's own numbers are not facts about their data: only the tools' are.
-        facts: list[Fact] = []
         recent: list[dict[str, Any]] = []
         audits = AuditWrites(held=True)  # the tool calls' rows, written with the answer
 
@@ -638,17 +636,8 @@ class ChatService:
             keeper.cancel()
         if running is not None:
             running.finishing = True
-        if pack is not None and has_digits(state.content):
-            # Only an answer with numbers needs the pack's facts; collected after the stream,
-            # so they never delay the first token.
-            try:
-                facts.extend(self._pack_facts(pack))
-            except Exception:  # grounding without them flags more numbers; the answer is still stored
-                log.exception("collecting the pack's facts failed", extra={"turn_id": turn_id})
         try:
-            checked = await self._check(
-                principal, session, turn_id, content, state, mode, status, facts, pack, request_id
-            )
+            checked = await self._check(principal, session, turn_id, content, state, mode, status, pack, request_id)
             status = await self._finish(
                 session, turn_id, content, client_message_id, state, mode, status, error, checked, recent, emit, audits
             )
@@ -686,14 +675,25 @@ class ChatService:
         state: TurnState,
         mode: str,
         status: str,
-        facts: list[Fact],
         pack: dict[str, Any] | None,
         request_id: str | None,
     ) -> Checked:
         """The answer with every figure traced to the tools, re-asked once or marked where not."""
-        for t in state.tools:
-            if t.ok and t.data:
-                facts.extend(facts_from_tool(t.name, t.data))
+
+        def collect() -> list[Fact]:
+            # Only the tools' and the pack's numbers are facts (never the user's own); collected
+            # only for an answer that states a figure, in digits or in words.
+            facts: list[Fact] = []
+            if pack is not None:
+                try:
+                    facts.extend(self._pack_facts(pack))
+                except Exception:  # grounding without them flags more numbers; the answer is still stored
+                    log.exception("collecting the pack's facts failed", extra={"turn_id": turn_id})
+            for t in state.tools:
+                if t.ok and t.data:
+                    facts.extend(facts_from_tool(t.name, t.data))
+            return facts
+
         lang = detect_language(content)
         reask = None
         if mode == "online" and status == "complete":
@@ -707,7 +707,7 @@ class ChatService:
 
         try:
             return await check_answer(
-                state.content, facts, lang=lang, reask=reask, scope=session.scope, pack=pack, state=state
+                state.content, collect, lang=lang, reask=reask, scope=session.scope, pack=pack, state=state
             )
         except Exception:  # the check must never lose the answer: store it as streamed
             log.exception("checking the answer's figures failed", extra={"turn_id": turn_id})
